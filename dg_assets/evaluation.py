@@ -1,0 +1,62 @@
+"""Evaluation reports: rows in the DuckDB ``results`` table, markdown tables as metadata."""
+
+from dagster import AssetExecutionContext, AutomationCondition, MaterializeResult, MetadataValue, asset
+
+from dg_assets.partitions import dataset_x_teacher
+from resources.provenance import code_version
+from resources.warehouse import DuckDBWarehouse
+
+REPORTED_METRICS = ("train_acc", "val_acc", "test_acc")
+
+
+def markdown_table(header: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def format_mean_std(mean: float, std: float | None, runs: int) -> str:
+    """Percent, with ± std only when there is more than one run to take it over."""
+    return f"{100 * mean:.2f} ± {100 * std:.2f}" if runs > 1 and std is not None else f"{100 * mean:.2f}"
+
+
+@asset(
+    partitions_def=dataset_x_teacher,
+    kinds={"duckdb"},
+    group_name="teachers",
+    owners=["team:graphdistill"],
+    code_version="1",
+)
+def teacher_report(context: AssetExecutionContext, teacher, warehouse: DuckDBWarehouse) -> MaterializeResult:
+    """Teacher accuracy on train/val/test nodes, written to the warehouse."""
+    keys = context.partition_key.keys_by_dimension
+    run = teacher.run
+    rows = [
+        {"dataset": keys["dataset"], "setting": keys["setting"], "method": teacher.model, "metric": metric,
+         "value": teacher.metrics[metric], "seed": run.get("seed"), "seconds": run.get("wall_time_s"),
+         "device": run.get("device"), "code_version": code_version(), "run_id": context.run_id}
+        for metric in REPORTED_METRICS
+    ]
+    written = warehouse.replace_results("teacher_report", context.partition_key, rows)
+    table = markdown_table(["metric", "value"], [[r["metric"], f"{r['value']:.4f}"] for r in rows])
+    return MaterializeResult(metadata={"report": MetadataValue.md(table), "rows_written": written,
+                                       "test_acc": round(teacher.metrics["test_acc"], 4)})
+
+
+@asset(
+    deps=[teacher_report],
+    kinds={"duckdb"},
+    group_name="reports",
+    owners=["team:graphdistill"],
+    automation_condition=AutomationCondition.eager(),
+)
+def leaderboard(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> MaterializeResult:
+    """Test accuracy (mean ± std over seeds) of every method on every dataset, from DuckDB."""
+    board = warehouse.scoreboard().filter(metric="test_acc")
+    rows = [
+        [r["dataset"], r["method"], r["setting"], format_mean_std(r["mean"], r["std"], r["runs"]), r["runs"]]
+        for r in board.iter_rows(named=True)
+    ]
+    table = markdown_table(["dataset", "method", "setting", "test acc (%)", "runs"], rows)
+    context.log.info(f"leaderboard over {len(rows)} dataset x setting pairs")
+    return MaterializeResult(metadata={"leaderboard": MetadataValue.md(table), "entries": len(rows)})

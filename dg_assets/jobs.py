@@ -1,0 +1,14 @@
+"""Jobs per asset family, so a backfill can target one stage of the grid."""
+
+from dagster import AssetSelection, define_asset_job
+
+from dg_assets.partitions import dataset_partitions, dataset_x_teacher
+
+datasets_job = define_asset_job(
+    "datasets_job", selection=AssetSelection.groups("datasets"), partitions_def=dataset_partitions,
+    description="Load and store every configured dataset partition.",
+)
+teachers_job = define_asset_job(
+    "teachers_job", selection=AssetSelection.groups("teachers"), partitions_def=dataset_x_teacher,
+    description="Train and evaluate teachers for dataset x teacher-setting partitions.",
+)

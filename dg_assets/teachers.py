@@ -1,0 +1,38 @@
+"""The ``teacher`` asset: a trained GNN (or MLP baseline) per dataset x teacher setting."""
+
+import json
+
+from dagster import AssetExecutionContext, AssetIn, asset
+
+from dg_assets.partitions import dataset_x_teacher, from_dataset
+from resources.device import TorchDevice
+from resources.settings import SettingsStore
+
+
+@asset(
+    partitions_def=dataset_x_teacher,
+    ins={"dataset": AssetIn(partition_mapping=from_dataset)},
+    pool="gpu",
+    kinds={"pytorch"},
+    group_name="teachers",
+    owners=["team:graphdistill"],
+    code_version="1",
+)
+def teacher(context: AssetExecutionContext, dataset, device: TorchDevice,
+            settings: SettingsStore):
+    """Trained teacher GNN with its soft logits, selected on validation accuracy only."""
+    from kernels.data.stats import content_hash
+    from kernels.evaluate import measure, train_node_classifier
+
+    keys = context.partition_key.keys_by_dimension
+    setting = settings.teacher(keys["setting"])
+    _, train_cfg = setting.validated(keys["setting"])
+    with device.scope(setting.seed) as dev, measure(dev) as run:
+        trained = train_node_classifier(setting.model, setting.params, dataset, train_cfg,
+                                        seed=setting.seed + device.seed, device=dev, log=context.log.info)
+    trained.run = run.metadata() | {"seed": setting.seed + device.seed, "data_hash": content_hash(dataset)}
+    context.add_output_metadata(
+        {k: round(v, 4) for k, v in trained.metrics.items()} | trained.run
+        | {"model": setting.model, "hyperparameters": json.dumps(setting.model_dump())}
+    )
+    return trained

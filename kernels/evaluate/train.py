@@ -1,0 +1,220 @@
+"""Supervised node classification with validation-only model selection.
+
+The checkpoint kept is the epoch with the best validation accuracy; test accuracy is read
+once, at that checkpoint, and never compared across epochs or settings.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import torch
+import torch.nn.functional as F
+from pydantic import BaseModel, ConfigDict, Field
+from torch import Tensor, nn
+from torch_geometric.data import Data
+
+from kernels.models import MODELS, build_model
+
+Log = Callable[[str], None]
+
+
+class TrainConfig(BaseModel):
+    """Optimisation of one model.
+
+    Args:
+        lr: Adam learning rate (default: 0.01).
+        weight_decay: L2 penalty (default: 5e-4).
+        epochs: maximum epochs (default: 200).
+        patience: stop after this many epochs without a better validation accuracy
+            (default: 100).
+        loader: ``full`` (full-batch), ``neighbor`` (PyG ``NeighborLoader``) or ``auto``,
+            which samples neighbours once the graph has more than ``full_batch_max_edges``
+            edges (default: ``auto``).
+        fanouts: neighbours sampled per layer for ``neighbor`` (default: ``[10, 10]``).
+        batch_size: seed nodes per mini-batch for ``neighbor`` (default: 1024).
+        full_batch_max_edges: the ``auto`` threshold (default: 2,000,000).
+        log_every: epochs between progress lines (default: 20).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    lr: float = Field(0.01, gt=0)
+    weight_decay: float = Field(5e-4, ge=0)
+    epochs: int = Field(200, ge=1)
+    patience: int = Field(100, ge=1)
+    loader: Literal["auto", "full", "neighbor"] = "auto"
+    fanouts: list[int] = Field(default_factory=lambda: [10, 10], min_length=1)
+    batch_size: int = Field(1024, gt=0)
+    full_batch_max_edges: int = Field(2_000_000, gt=0)
+    log_every: int = Field(20, ge=1)
+
+
+@dataclass
+class TrainedModel:
+    """A trained model, its selected-epoch predictions and metrics.
+
+    ``logits`` has shape ``[num_nodes, num_classes]`` (the soft labels later stages
+    distil from); ``to_payload`` holds only tensors and primitives so it loads with
+    ``torch.load(weights_only=True)``.
+    """
+
+    model: str
+    params: dict[str, Any]
+    in_dim: int
+    out_dim: int
+    state_dict: dict[str, Tensor]
+    logits: Tensor
+    metrics: dict[str, float]
+    history: dict[str, list[float]] = field(default_factory=dict)
+    run: dict[str, float | int | str] = field(default_factory=dict)  # device, seconds, seed, data hash
+
+    def module(self) -> nn.Module:
+        net = build_model(self.model, self.params, self.in_dim, self.out_dim)
+        net.load_state_dict(self.state_dict)
+        return net.eval()
+
+    def to_payload(self) -> dict[str, Any]:
+        return {"model": self.model, "params": self.params, "in_dim": self.in_dim,
+                "out_dim": self.out_dim, "state_dict": self.state_dict, "logits": self.logits,
+                "metrics": self.metrics, "history": self.history, "run": self.run}
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> TrainedModel:
+        return cls(**payload)
+
+
+def accuracy(logits: Tensor, y: Tensor, mask: Tensor) -> float:
+    if int(mask.sum()) == 0:
+        return float("nan")
+    return float((logits[mask].argmax(-1) == y[mask]).float().mean())
+
+
+def _neighbor_sampling_available() -> bool:
+    import torch_geometric.typing as pyg_typing
+
+    return bool(pyg_typing.WITH_PYG_LIB or pyg_typing.WITH_TORCH_SPARSE)
+
+
+def resolve_loader(cfg: TrainConfig, data: Data, log: Log) -> str:
+    """``full`` or ``neighbor`` for this graph; ``neighbor`` needs pyg-lib or torch-sparse."""
+    wanted = cfg.loader
+    if wanted == "auto":
+        wanted = "neighbor" if data.edge_index.size(1) > cfg.full_batch_max_edges else "full"
+    if wanted == "neighbor" and not _neighbor_sampling_available():
+        if cfg.loader == "neighbor":
+            raise RuntimeError("loader='neighbor' needs pyg-lib or torch-sparse; install one, "
+                               "or use loader='full' or 'auto'")
+        log("neighbour sampling unavailable (no pyg-lib/torch-sparse): training full-batch")
+        wanted = "full"
+    return wanted
+
+
+def _check_finite(loss: Tensor, epoch: int) -> None:
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"training loss became {loss.item()} at epoch {epoch}; "
+                                 "lower 'lr' or check the features for NaN/inf")
+
+
+def _epoch_full(net: nn.Module, data: Data, opt: torch.optim.Optimizer, epoch: int) -> float:
+    net.train()
+    opt.zero_grad()
+    out = net(data.x, data.edge_index)
+    loss = F.cross_entropy(out[data.train_mask], data.y[data.train_mask])
+    _check_finite(loss, epoch)
+    loss.backward()
+    opt.step()
+    return loss.item()
+
+
+def _epoch_sampled(net: nn.Module, loader: Any, opt: torch.optim.Optimizer, epoch: int,
+                   device: torch.device) -> float:
+    net.train()
+    total, count = 0.0, 0
+    for batch in loader:
+        batch = batch.to(device)
+        opt.zero_grad()
+        out = net(batch.x, batch.edge_index)[: batch.batch_size]
+        loss = F.cross_entropy(out, batch.y[: batch.batch_size])
+        _check_finite(loss, epoch)
+        loss.backward()
+        opt.step()
+        total += loss.item() * batch.batch_size
+        count += batch.batch_size
+    return total / max(count, 1)
+
+
+def _with_sparse_adjacency(data: Data) -> Data:
+    """A shallow copy whose ``edge_index`` is a sparse CSR adjacency.
+
+    PyG's convolutions accept a ``torch.sparse_csr`` adjacency in place of ``edge_index``;
+    on CPU it aggregates several times faster than the scatter path (5x for SGC on Cora).
+    """
+    from torch_geometric.utils import to_torch_csr_tensor
+
+    out = copy.copy(data)
+    out.edge_index = to_torch_csr_tensor(data.edge_index.flip(0), size=(data.num_nodes, data.num_nodes))
+    return out
+
+
+@torch.no_grad()
+def predict(net: nn.Module, data: Data) -> Tensor:
+    net.eval()
+    return net(data.x, data.edge_index)
+
+
+def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: TrainConfig, *,
+                          seed: int = 0, device: torch.device | str = "cpu",
+                          log: Log = lambda _: None) -> TrainedModel:
+    """Train ``model`` on ``data.train_mask``, keeping the best-validation epoch.
+
+    Returns:
+        ``TrainedModel`` whose metrics hold ``train_acc``, ``val_acc``, ``test_acc`` (at the
+        selected epoch), ``best_epoch`` and ``epochs``.
+    """
+    device = torch.device(device)
+    out_dim = int(data.y.max()) + 1
+    net = build_model(model, params, data.num_features, out_dim, seed=seed).to(device)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    mode = resolve_loader(cfg, data, log) if MODELS.get(model).uses_graph else "full"
+    loader = None
+    if mode == "neighbor":
+        from torch_geometric.loader import NeighborLoader
+
+        loader = NeighborLoader(data, num_neighbors=cfg.fanouts, input_nodes=data.train_mask,
+                                batch_size=cfg.batch_size, shuffle=True)
+    full = _with_sparse_adjacency(data).to(device)
+
+    best_key, best_epoch, best_state, stale = (-1.0, 0.0), 0, None, 0
+    history: dict[str, list[float]] = {"loss": [], "val_acc": []}
+    epoch = 0
+    for epoch in range(1, cfg.epochs + 1):
+        if loader is None:
+            loss = _epoch_full(net, full, opt, epoch)
+        else:
+            loss = _epoch_sampled(net, loader, opt, epoch, device)
+        logits = predict(net, full)
+        val = accuracy(logits, full.y, full.val_mask)
+        val_loss = F.cross_entropy(logits[full.val_mask], full.y[full.val_mask]).item()
+        history["loss"].append(round(loss, 5))
+        history["val_acc"].append(round(val, 5))
+        # Validation accuracy plateaus for many epochs; ties go to the lower validation loss.
+        if (val, -val_loss) > best_key:
+            best_key, best_epoch, stale = (val, -val_loss), epoch, 0
+            best_state = copy.deepcopy(net.state_dict())
+        else:
+            stale += 1
+        if epoch % cfg.log_every == 0:
+            log(f"epoch {epoch}: loss {loss:.4f} val_acc {val:.4f} (best {best_key[0]:.4f} @ {best_epoch})")
+        if stale >= cfg.patience:
+            break
+
+    net.load_state_dict(best_state)
+    logits = predict(net, full).cpu()
+    y = data.y.cpu()
+    masks = {k: data[f"{k}_mask"].cpu() for k in ("train", "val", "test")}
+    metrics = {f"{k}_acc": accuracy(logits, y, m) for k, m in masks.items()}
+    metrics.update(best_epoch=best_epoch, epochs=epoch)
+    state = {k: v.detach().cpu() for k, v in best_state.items()}
+    return TrainedModel(model, dict(params), data.num_features, out_dim, state, logits, metrics, history)

@@ -1,0 +1,90 @@
+"""The settings file: every dataset and every named hyperparameter setting, in one place.
+
+A *setting* is a named point in hyperparameter space (``gcn``, ``sage-h256``); the
+partition keys of the asset graph are read from this file, so a sweep is an edit here.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+import yaml
+from dagster import ConfigurableResource
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from resources.home import REPO_ROOT
+
+DEFAULT_SETTINGS = REPO_ROOT / "settings.yaml"
+
+
+class SettingError(ValueError):
+    """An unknown or invalid setting; the message names it and lists what is allowed."""
+
+
+class TeacherSetting(BaseModel):
+    """A teacher: a registered ``model`` with its ``params``, the ``train`` config and a seed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    model: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    train: dict[str, Any] = Field(default_factory=dict)
+    seed: int = 0
+
+    def validated(self, key: str) -> tuple[BaseModel, Any]:
+        """The model's typed config and the ``TrainConfig``; errors name the setting ``key``."""
+        from kernels.evaluate import TrainConfig
+        from kernels.models import model_config
+
+        try:
+            return model_config(self.model, self.params), TrainConfig(**self.train)
+        except (ValueError, ValidationError) as err:
+            raise SettingError(f"teacher setting {key!r}: {err}") from err
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    datasets: dict[str, dict[str, Any]]
+    teachers: dict[str, TeacherSetting]
+
+    def dataset(self, name: str) -> dict[str, Any]:
+        if name not in self.datasets:
+            raise SettingError(f"unknown dataset {name!r}; choose one of {sorted(self.datasets)}")
+        return self.datasets[name]
+
+    def teacher(self, key: str) -> TeacherSetting:
+        if key not in self.teachers:
+            raise SettingError(f"unknown teacher setting {key!r}; choose one of {sorted(self.teachers)}")
+        setting = self.teachers[key]
+        setting.validated(key)
+        return setting
+
+
+def parse_settings(text: str, source: str = "<text>") -> Settings:
+    try:
+        return Settings(**(yaml.safe_load(text) or {}))
+    except (yaml.YAMLError, ValidationError, TypeError) as err:
+        raise SettingError(f"settings file {source} is invalid: {err}") from err
+
+
+@functools.cache
+def load_settings(path: str | Path = DEFAULT_SETTINGS) -> Settings:
+    path = Path(path)
+    if not path.exists():
+        raise SettingError(f"settings file {str(path)!r} does not exist")
+    return parse_settings(path.read_text(), str(path))
+
+
+class SettingsStore(ConfigurableResource):
+    """Resolves partition keys to validated settings, read from ``path`` (YAML)."""
+
+    path: str = str(DEFAULT_SETTINGS)
+
+    def settings(self) -> Settings:
+        return load_settings(self.path)
+
+    def dataset(self, name: str) -> dict[str, Any]:
+        return self.settings().dataset(name)
+
+    def teacher(self, key: str) -> TeacherSetting:
+        return self.settings().teacher(key)

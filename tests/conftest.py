@@ -1,0 +1,43 @@
+"""Shared fixtures: the real data root (skipping when absent) and small seeded graphs."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from resources.home import data_root
+
+DATA_ROOT = data_root()
+REPO = Path(__file__).resolve().parent.parent
+
+
+def require_real_data(*parts: str) -> Path:
+    """The data root, or skip: real-data tests need the staged files (or PyG downloads)."""
+    if DATA_ROOT is None or not DATA_ROOT.joinpath(*parts).exists():
+        pytest.skip(f"real data {'/'.join(parts)!r} not found under GRAPHDISTILL_DATA / ../shared/datasets "
+                    f"(data root: {DATA_ROOT}); set GRAPHDISTILL_DATA to run this test")
+    return DATA_ROOT
+
+
+@pytest.fixture(scope="session")
+def pyg_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pyg")
+
+
+@pytest.fixture(scope="session")
+def cora(pyg_cache):
+    from kernels.data import load_dataset
+
+    root = require_real_data("planetoid", "ind.cora.x")
+    return load_dataset("cora", {"format": "planetoid", "name": "Cora"}, root, pyg_cache)
+
+
+@pytest.fixture
+def small_graph():
+    """A 300-node, 3-class homophilous SBM: learnable in a few epochs."""
+    from kernels.data.synthetic import SyntheticSBMConfig, synthetic_sbm
+
+    cfg = SyntheticSBMConfig(num_nodes=300, avg_degree=6, num_classes=3, num_features=16, homophily=0.9,
+                             feature_signal=0.6, seed=0,
+                             split={"kind": "per-class", "train_per_class": 10, "val_per_class": 20})
+    return synthetic_sbm(cfg)

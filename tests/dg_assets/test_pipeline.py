@@ -1,0 +1,107 @@
+"""In-process materialization of dataset -> teacher -> report, and the bad-input paths."""
+from pathlib import Path
+
+import pytest
+import yaml
+from dagster import DagsterInstance, MultiPartitionKey, materialize
+
+from dg_assets import all_asset_checks
+from dg_assets.datasets import dataset
+from dg_assets.evaluation import leaderboard, teacher_report
+from dg_assets.teachers import teacher
+from resources import local_resources
+from resources.settings import DEFAULT_SETTINGS
+from tests.conftest import require_real_data
+
+ASSETS = [dataset, teacher, teacher_report, leaderboard]
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    (tmp_path / "dagster").mkdir()
+    with DagsterInstance.get() as inst:
+        yield inst
+
+
+def _run(selection, key, resources, instance, raise_on_error=True):
+    return materialize([*ASSETS, *all_asset_checks], selection=selection, partition_key=key, resources=resources,
+                       instance=instance, raise_on_error=raise_on_error)
+
+
+def _failure_text(result) -> str:
+    """The failed step's error messages, causes included."""
+    texts, error = [], result.get_step_failure_events()[0].event_specific_data.error
+    while error is not None:
+        texts.append(error.message)
+        error = error.cause or error.context
+    return "\n".join(texts)
+
+
+def test_cora_dataset_teacher_report_end_to_end(tmp_path, instance):
+    require_real_data("planetoid", "ind.cora.x")
+    resources = local_resources(str(tmp_path / "home"), device="cpu")
+    result = _run([dataset], "cora", resources, instance)
+    meta = result.asset_materializations_for_node("dataset")[0].metadata
+    assert meta["num_nodes"].value == 2708 and meta["num_train"].value == 140
+    assert {"homophily", "content_hash", "split_seed"} <= meta.keys()
+    assert all(e.passed for e in result.get_asset_check_evaluations())
+    assert (tmp_path / "home/artifacts/dataset/cora/nodes.parquet").exists()
+
+    key = MultiPartitionKey({"dataset": "cora", "setting": "sgc"})
+    result = _run([teacher, teacher_report], key, resources, instance)
+    meta = result.asset_materializations_for_node("teacher")[0].metadata
+    assert meta["test_acc"].value > 0.7
+    assert {"val_acc", "epochs", "wall_time_s", "peak_memory_mb", "device", "seed", "data_hash"} <= meta.keys()
+
+    rows = resources["warehouse"].query(
+        "SELECT metric, value, dataset, setting, method, code_version FROM results ORDER BY metric")
+    assert rows["metric"].to_list() == ["test_acc", "train_acc", "val_acc"]
+    assert set(rows["dataset"]) == {"cora"} and set(rows["method"]) == {"sgc"}
+
+    result = _run([leaderboard], None, resources, instance)
+    board = result.asset_materializations_for_node("leaderboard")[0].metadata["leaderboard"].value
+    assert "| cora | sgc | sgc |" in board
+
+
+def _settings_with(tmp_path, section, key, entry) -> str:
+    settings = yaml.safe_load(Path(DEFAULT_SETTINGS).read_text())
+    settings[section][key] = entry
+    path = tmp_path / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    return str(path)
+
+
+def test_bad_hyperparameter_fails_and_keeps_the_good_artifact(tmp_path, instance):
+    home = tmp_path / "home"
+    good = local_resources(str(home), device="cpu")
+    _run([dataset], "sbm-small", good, instance)
+    key = MultiPartitionKey({"dataset": "sbm-small", "setting": "mlp"})
+    _run([teacher], key, good, instance)
+    artifact = home / "artifacts/teacher/sbm-small/mlp.pt"
+    before = artifact.read_bytes()
+
+    path = _settings_with(tmp_path, "teachers", "mlp", {"model": "mlp", "params": {"dropout": 2.0}})
+    bad = local_resources(str(home), device="cpu", settings_path=path)
+    result = _run([teacher], key, bad, instance, raise_on_error=False)
+    assert not result.success
+    failure = _failure_text(result)
+    assert "teacher setting 'mlp'" in failure and "dropout" in failure
+    assert artifact.read_bytes() == before
+    assert sorted(p.name for p in artifact.parent.iterdir()) == ["mlp.pt"]
+
+
+def test_missing_raw_file_fails_the_dataset_run_clearly(tmp_path, instance):
+    path = _settings_with(tmp_path, "datasets", "amazon-photo",
+                          {"format": "gnn-benchmark", "file": "gnn-benchmark/does-not-exist.npz"})
+    resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=path)
+    result = _run([dataset], "amazon-photo", resources, instance, raise_on_error=False)
+    assert not result.success
+    assert "does-not-exist.npz" in _failure_text(result)
+    assert not (tmp_path / "home/artifacts/dataset/amazon-photo").exists()
+
+
+def test_unknown_partition_is_refused(tmp_path, instance):
+    resources = local_resources(str(tmp_path / "home"), device="cpu")
+    with pytest.raises(Exception, match="imagenet"):
+        _run([dataset], "imagenet", resources, instance)

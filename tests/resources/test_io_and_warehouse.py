@@ -1,0 +1,63 @@
+from pathlib import Path
+
+import pytest
+import torch
+from dagster import AssetKey, build_input_context, build_output_context
+
+from kernels.evaluate import TrainConfig, train_node_classifier
+from resources.graph_tables import graph_to_tables, tables_to_graph
+from resources.io_managers import ArtifactError, GraphTableIOManager, TensorIOManager
+from resources.warehouse import DuckDBWarehouse
+
+
+def test_graph_tables_round_trip(small_graph):
+    back = tables_to_graph(*graph_to_tables(small_graph))
+    for key in ("x", "y", "edge_index", "train_mask", "val_mask", "test_mask"):
+        assert torch.equal(back[key], small_graph[key]), key
+
+
+def _contexts(key: str = "cora"):
+    asset = AssetKey("teacher")
+    out = build_output_context(asset_key=asset, partition_key=key)
+    inp = build_input_context(asset_key=asset, partition_key=key,
+                              upstream_output=build_output_context(asset_key=asset, partition_key=key))
+    return out, inp
+
+
+def test_tensor_io_manager_round_trips_a_trained_model(tmp_path, small_graph):
+    trained = train_node_classifier("gcn", {"hidden": 8}, small_graph, TrainConfig(epochs=3), seed=0)
+    manager = TensorIOManager(root=str(tmp_path))
+    out, inp = _contexts()
+    manager.handle_output(out, trained)
+    assert [p.name for p in (tmp_path / "teacher").iterdir()] == ["cora.pt"]  # no temp file left
+    loaded = manager.load_input(inp)
+    assert torch.equal(loaded.logits, trained.logits) and loaded.metrics == trained.metrics
+
+
+def test_corrupt_artifact_is_refused_with_its_path(tmp_path):
+    (tmp_path / "teacher").mkdir()
+    (tmp_path / "teacher" / "cora.pt").write_bytes(b"\x80\x04truncated")
+    _, inp = _contexts()
+    with pytest.raises(ArtifactError, match=r"cora\.pt.*rematerialize teacher"):
+        TensorIOManager(root=str(tmp_path)).load_input(inp)
+
+
+def test_graph_io_manager_replaces_atomically(tmp_path, small_graph):
+    manager = GraphTableIOManager(root=str(tmp_path))
+    asset = AssetKey("dataset")
+    for _ in range(2):
+        manager.handle_output(build_output_context(asset_key=asset, partition_key="sbm"), small_graph)
+    assert sorted(p.name for p in (tmp_path / "dataset").iterdir()) == ["sbm"]
+    assert sorted(p.name for p in (tmp_path / "dataset" / "sbm").iterdir()) == ["edges.parquet", "nodes.parquet"]
+
+
+def test_warehouse_rewrites_a_partition_without_duplicates(tmp_path):
+    warehouse = DuckDBWarehouse(path=str(Path(tmp_path) / "w.duckdb"))
+    row = {"dataset": "cora", "setting": "gcn", "method": "gcn", "metric": "test_acc", "value": 0.8, "seed": 0}
+    warehouse.replace_results("teacher_report", "cora|gcn", [row])
+    warehouse.replace_results("teacher_report", "cora|gcn", [row | {"value": 0.81}])
+    warehouse.replace_results("teacher_report", "citeseer|gcn", [row | {"dataset": "citeseer", "value": 0.7}])
+    board = warehouse.scoreboard()
+    assert board.height == 2
+    cora = board.filter(dataset="cora").row(0, named=True)
+    assert cora["runs"] == 1 and abs(cora["mean"] - 0.81) < 1e-9

@@ -1,0 +1,28 @@
+import pytest
+
+from resources.settings import DEFAULT_SETTINGS, SettingError, load_settings, parse_settings
+
+
+def test_shipped_settings_cover_the_benchmark_datasets_and_teachers():
+    settings = load_settings(DEFAULT_SETTINGS)
+    assert {"cora", "citeseer", "amazon-computers", "amazon-photo", "coauthor-cs"} <= set(settings.datasets)
+    assert {"gcn", "sage", "gat", "appnp", "sgc", "mlp"} <= set(settings.teachers)
+    for key in settings.teachers:
+        settings.teacher(key)  # every shipped setting validates
+
+
+def test_unknown_setting_lists_the_known_ones():
+    with pytest.raises(SettingError, match=r"'gcn-huge'.*'appnp'"):
+        load_settings(DEFAULT_SETTINGS).teacher("gcn-huge")
+
+
+def test_bad_hyperparameter_names_setting_and_field():
+    settings = parse_settings("datasets: {}\nteachers:\n  fast: {model: gcn, train: {lr: -1}}\n")
+    with pytest.raises(SettingError, match=r"(?s)'fast'.*lr.*greater than 0"):
+        settings.teacher("fast")
+
+
+def test_unknown_model_in_a_setting_is_refused():
+    settings = parse_settings("datasets: {}\nteachers:\n  x: {model: transformer}\n")
+    with pytest.raises(SettingError, match="transformer"):
+        settings.teacher("x")
