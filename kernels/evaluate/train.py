@@ -91,24 +91,25 @@ def accuracy(logits: Tensor, y: Tensor, mask: Tensor) -> float:
     return float((logits[mask].argmax(-1) == y[mask]).float().mean())
 
 
-def _neighbor_sampling_available() -> bool:
+def resolve_loader(cfg: TrainConfig, data: Data) -> str:
+    """``full`` or ``neighbor`` for this graph."""
+    if cfg.loader != "auto":
+        return cfg.loader
+    return "neighbor" if data.edge_index.size(1) > cfg.full_batch_max_edges else "full"
+
+
+def neighbor_loader(data: Data, cfg: TrainConfig) -> Any:
+    """PyG ``NeighborLoader`` over the training nodes; pure-torch sampling without pyg-lib."""
     import torch_geometric.typing as pyg_typing
+    from torch_geometric.loader import NeighborLoader
 
-    return bool(pyg_typing.WITH_PYG_LIB or pyg_typing.WITH_TORCH_SPARSE)
+    from kernels.evaluate.sampling import TorchNeighborSampler
 
-
-def resolve_loader(cfg: TrainConfig, data: Data, log: Log) -> str:
-    """``full`` or ``neighbor`` for this graph; ``neighbor`` needs pyg-lib or torch-sparse."""
-    wanted = cfg.loader
-    if wanted == "auto":
-        wanted = "neighbor" if data.edge_index.size(1) > cfg.full_batch_max_edges else "full"
-    if wanted == "neighbor" and not _neighbor_sampling_available():
-        if cfg.loader == "neighbor":
-            raise RuntimeError("loader='neighbor' needs pyg-lib or torch-sparse; install one, "
-                               "or use loader='full' or 'auto'")
-        log("neighbour sampling unavailable (no pyg-lib/torch-sparse): training full-batch")
-        wanted = "full"
-    return wanted
+    sampler = None
+    if not (pyg_typing.WITH_PYG_LIB or pyg_typing.WITH_TORCH_SPARSE):
+        sampler = TorchNeighborSampler(data, num_neighbors=cfg.fanouts)
+    return NeighborLoader(data, num_neighbors=cfg.fanouts, input_nodes=data.train_mask,
+                          batch_size=cfg.batch_size, shuffle=True, neighbor_sampler=sampler)
 
 
 def _check_finite(loss: Tensor, epoch: int) -> None:
@@ -177,13 +178,9 @@ def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: T
     out_dim = int(data.y.max()) + 1
     net = build_model(model, params, data.num_features, out_dim, seed=seed).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    mode = resolve_loader(cfg, data, log) if MODELS.get(model).uses_graph else "full"
-    loader = None
-    if mode == "neighbor":
-        from torch_geometric.loader import NeighborLoader
-
-        loader = NeighborLoader(data, num_neighbors=cfg.fanouts, input_nodes=data.train_mask,
-                                batch_size=cfg.batch_size, shuffle=True)
+    mode = resolve_loader(cfg, data) if MODELS.get(model).uses_graph else "full"
+    loader = neighbor_loader(data, cfg) if mode == "neighbor" else None
+    log(f"training {model} on {data.num_nodes} nodes, {mode}-batch, {cfg.epochs} epochs max")
     full = _with_sparse_adjacency(data).to(device)
 
     best_key, best_epoch, best_state, stale = (-1.0, 0.0), 0, None, 0
