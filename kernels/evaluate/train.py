@@ -19,6 +19,8 @@ from torch_geometric.data import Data
 from kernels.models import MODELS, build_model
 
 Log = Callable[[str], None]
+# Loss of full-graph logits; the default is cross-entropy on the training nodes.
+Objective = Callable[[Tensor, Data], Tensor]
 
 
 class TrainConfig(BaseModel):
@@ -68,6 +70,7 @@ class TrainedModel:
     logits: Tensor
     metrics: dict[str, float]
     history: dict[str, list[float]] = field(default_factory=dict)
+    train: dict[str, Any] = field(default_factory=dict)  # the TrainConfig it was trained with
     run: dict[str, float | int | str] = field(default_factory=dict)  # device, seconds, seed, data hash
 
     def module(self) -> nn.Module:
@@ -78,7 +81,7 @@ class TrainedModel:
     def to_payload(self) -> dict[str, Any]:
         return {"model": self.model, "params": self.params, "in_dim": self.in_dim,
                 "out_dim": self.out_dim, "state_dict": self.state_dict, "logits": self.logits,
-                "metrics": self.metrics, "history": self.history, "run": self.run}
+                "metrics": self.metrics, "history": self.history, "train": self.train, "run": self.run}
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> TrainedModel:
@@ -118,11 +121,15 @@ def _check_finite(loss: Tensor, epoch: int) -> None:
                                  "lower 'lr' or check the features for NaN/inf")
 
 
-def _epoch_full(net: nn.Module, data: Data, opt: torch.optim.Optimizer, epoch: int) -> float:
+def supervised(out: Tensor, data: Data) -> Tensor:
+    return F.cross_entropy(out[data.train_mask], data.y[data.train_mask])
+
+
+def _epoch_full(net: nn.Module, data: Data, opt: torch.optim.Optimizer, epoch: int,
+                objective: Objective) -> float:
     net.train()
     opt.zero_grad()
-    out = net(data.x, data.edge_index)
-    loss = F.cross_entropy(out[data.train_mask], data.y[data.train_mask])
+    loss = objective(net(data.x, data.edge_index), data)
     _check_finite(loss, epoch)
     loss.backward()
     opt.step()
@@ -167,8 +174,11 @@ def predict(net: nn.Module, data: Data) -> Tensor:
 
 def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: TrainConfig, *,
                           seed: int = 0, device: torch.device | str = "cpu",
-                          log: Log = lambda _: None) -> TrainedModel:
+                          log: Log = lambda _: None, objective: Objective | None = None) -> TrainedModel:
     """Train ``model`` on ``data.train_mask``, keeping the best-validation epoch.
+
+    ``objective`` replaces the supervised loss (distillation losses of students); it sees
+    full-graph logits, so it needs full-batch training.
 
     Returns:
         ``TrainedModel`` whose metrics hold ``train_acc``, ``val_acc``, ``test_acc`` (at the
@@ -179,6 +189,8 @@ def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: T
     net = build_model(model, params, data.num_features, out_dim, seed=seed).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     mode = resolve_loader(cfg, data) if MODELS.get(model).uses_graph else "full"
+    if objective is not None and mode == "neighbor":
+        raise ValueError("a custom objective needs full-batch training; set loader='full'")
     loader = neighbor_loader(data, cfg) if mode == "neighbor" else None
     log(f"training {model} on {data.num_nodes} nodes, {mode}-batch, {cfg.epochs} epochs max")
     full = _with_sparse_adjacency(data).to(device)
@@ -188,7 +200,7 @@ def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: T
     epoch = 0
     for epoch in range(1, cfg.epochs + 1):
         if loader is None:
-            loss = _epoch_full(net, full, opt, epoch)
+            loss = _epoch_full(net, full, opt, epoch, objective or supervised)
         else:
             loss = _epoch_sampled(net, loader, opt, epoch, device)
         logits = predict(net, full)
@@ -214,4 +226,5 @@ def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: T
     metrics = {f"{k}_acc": accuracy(logits, y, m) for k, m in masks.items()}
     metrics.update(best_epoch=best_epoch, epochs=epoch)
     state = {k: v.detach().cpu() for k, v in best_state.items()}
-    return TrainedModel(model, dict(params), data.num_features, out_dim, state, logits, metrics, history)
+    return TrainedModel(model, dict(params), data.num_features, out_dim, state, logits, metrics, history,
+                        train=cfg.model_dump())

@@ -1,0 +1,126 @@
+"""The student family: one registry entry per distillation method, one shared training path.
+
+A method contributes only its objective (a loss over the MLP's logits given the
+teacher's); training, validation-only checkpoint selection and the inductive protocol
+are shared, so methods differ in exactly what the papers say they differ in.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import torch
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from torch import Tensor
+from torch_geometric.data import Data
+
+from kernels.evaluate.train import Log, Objective, TrainConfig, TrainedModel, accuracy, train_node_classifier
+from kernels.losses import KD_LOSSES
+from kernels.registry import Registry
+
+
+class StudentConfig(BaseModel):
+    """Shared knobs of every student.
+
+    Args:
+        hidden, layers, dropout: the MLP (default: 256, 2, 0.5).
+        lam: weight of cross-entropy on labelled nodes; ``1 - lam`` weighs distillation
+            (default: 0.5).
+        temperature: softening of both distributions (default: 1.0).
+        kd_loss: a ``KD_LOSSES`` name (default: ``kl``).
+        mode: ``transductive`` or ``inductive`` (default: transductive).
+        inductive_fraction: share of test nodes held out in inductive mode (default: 0.2).
+        train: ``TrainConfig`` fields (default: lr 0.01, 500 epochs, patience 100).
+        seed: split and initialisation seed (default: 0).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    hidden: int = Field(256, gt=0)
+    layers: int = Field(2, ge=1)
+    dropout: float = Field(0.5, ge=0, lt=1)
+    lam: float = Field(0.5, ge=0, le=1)
+    temperature: float = Field(1.0, gt=0)
+    kd_loss: str = "kl"
+    mode: Literal["transductive", "inductive"] = "transductive"
+    inductive_fraction: float = Field(0.2, gt=0, lt=1)
+    train: dict[str, Any] = Field(default_factory=lambda: {"epochs": 500, "patience": 100})
+    seed: int = 0
+
+    def model_post_init(self, _: Any) -> None:
+        KD_LOSSES.get(self.kd_loss)  # unknown names fail here, listing the choices
+        TrainConfig(**self.train)
+
+
+ObjectiveFactory = Callable[[Any, Tensor, Data], Objective]
+
+
+@dataclass(frozen=True)
+class StudentSpec:
+    name: str
+    config_cls: type[StudentConfig]
+    objective: ObjectiveFactory
+
+
+STUDENTS: Registry[StudentSpec] = Registry("student method")
+
+
+def register_student(name: str, config_cls: type[StudentConfig]):
+    return STUDENTS.register(name, lambda fn: StudentSpec(name, config_cls, fn))
+
+
+def student_config(name: str, params: dict[str, Any]) -> StudentConfig:
+    spec = STUDENTS.get(name)
+    try:
+        return spec.config_cls(**params)
+    except (ValidationError, ValueError) as err:
+        raise ValueError(f"student {name!r}: invalid parameters: {err}") from err
+
+
+def distill(method: str, params: dict[str, Any], data: Data, teacher: TrainedModel, *,
+            device: torch.device | str = "cpu", log: Log = lambda _: None) -> TrainedModel:
+    """Distil ``teacher`` into an MLP with ``method``.
+
+    In ``inductive`` mode a share of test nodes and their edges are removed; the teacher is
+    retrained (same model, parameters and training config) on the observed graph, the
+    student learns from it there, and both are scored on the held-out nodes afterwards.
+
+    Returns:
+        The student as a ``TrainedModel`` (an ``mlp``); its metrics add ``teacher_test_acc``
+        and, in inductive mode, ``ind_test_acc`` / ``tran_test_acc`` and
+        ``teacher_ind_test_acc``.
+    """
+    from kernels.students.inductive import held_out_nodes, observed_graph
+
+    cfg = student_config(method, params)
+    spec = STUDENTS.get(method)
+    mlp = {"hidden": cfg.hidden, "layers": cfg.layers, "dropout": cfg.dropout}
+    train_cfg = TrainConfig(**cfg.train)
+    if cfg.mode == "transductive":
+        objective = spec.objective(cfg, teacher.logits.to(device), data.to(device))
+        student = train_node_classifier("mlp", mlp, data, train_cfg, seed=cfg.seed, device=device, log=log,
+                                        objective=objective)
+        student.metrics["teacher_test_acc"] = teacher.metrics["test_acc"]
+        return student
+
+    held_out = held_out_nodes(data, cfg.inductive_fraction, cfg.seed)
+    seen = observed_graph(data, held_out)
+    log(f"inductive: {int(held_out.sum())} test nodes held out, {seen.num_nodes} observed")
+    seen_teacher = train_node_classifier(teacher.model, teacher.params, seen, TrainConfig(**teacher.train),
+                                         seed=cfg.seed, device=device, log=log)
+    objective = spec.objective(cfg, seen_teacher.logits.to(device), seen.to(device))
+    student = train_node_classifier("mlp", mlp, seen, train_cfg, seed=cfg.seed, device=device, log=log,
+                                    objective=objective)
+    with torch.no_grad():
+        student_logits = student.module()(data.x, data.edge_index)
+        teacher_logits = seen_teacher.module()(data.x, data.edge_index)  # GNN sees the full graph
+    observed_test = data.test_mask & ~held_out
+    student.logits = student_logits
+    student.metrics.update(
+        test_acc=accuracy(student_logits, data.y, data.test_mask),
+        ind_test_acc=accuracy(student_logits, data.y, held_out),
+        tran_test_acc=accuracy(student_logits, data.y, observed_test),
+        teacher_test_acc=accuracy(teacher_logits, data.y, data.test_mask),
+        teacher_ind_test_acc=accuracy(teacher_logits, data.y, held_out),
+    )
+    return student
