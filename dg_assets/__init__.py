@@ -1,13 +1,14 @@
 """The asset layer: definitions only, no numerics (torch is imported inside asset bodies)."""
 from dg_assets import checks
 from dg_assets.datasets import dataset
-from dg_assets.evaluation import leaderboard, teacher_report
-from dg_assets.jobs import datasets_job, teachers_job
+from dg_assets.evaluation import leaderboard, student_report, teacher_report
+from dg_assets.jobs import datasets_job, students_job, teachers_job
+from dg_assets.students import student
 from dg_assets.teachers import teacher
 
-all_assets = [dataset, teacher, teacher_report, leaderboard]
+all_assets = [dataset, teacher, teacher_report, student, student_report, leaderboard]
 all_asset_checks = [checks.splits_are_disjoint, checks.labels_in_range, checks.features_are_finite,
                     checks.edges_in_range, checks.teacher_beats_chance]
-all_jobs = [datasets_job, teachers_job]
+all_jobs = [datasets_job, teachers_job, students_job]
 
 __all__ = ["all_asset_checks", "all_assets", "all_jobs"]

@@ -2,11 +2,13 @@
 
 from dagster import AssetExecutionContext, AutomationCondition, MaterializeResult, MetadataValue, asset
 
-from dg_assets.partitions import dataset_x_teacher
+from dg_assets.partitions import dataset_x_student, dataset_x_teacher
 from resources.provenance import code_version
+from resources.settings import SettingsStore
 from resources.warehouse import DuckDBWarehouse
 
-REPORTED_METRICS = ("train_acc", "val_acc", "test_acc")
+REPORTED_METRICS = ("train_acc", "val_acc", "test_acc", "ind_test_acc", "tran_test_acc",
+                    "teacher_test_acc", "teacher_ind_test_acc")
 
 
 def markdown_table(header: list[str], rows: list[list[object]]) -> str:
@@ -20,6 +22,23 @@ def format_mean_std(mean: float, std: float | None, runs: int) -> str:
     return f"{100 * mean:.2f} ± {100 * std:.2f}" if runs > 1 and std is not None else f"{100 * mean:.2f}"
 
 
+def write_report(context: AssetExecutionContext, asset: str, trained, method: str,
+                 warehouse: DuckDBWarehouse) -> MaterializeResult:
+    """Replace this partition's rows in ``results`` with ``trained``'s metrics."""
+    keys = context.partition_key.keys_by_dimension
+    run = trained.run
+    rows = [
+        {"dataset": keys["dataset"], "setting": keys["setting"], "method": method, "metric": metric,
+         "value": trained.metrics[metric], "seed": run.get("seed"), "seconds": run.get("wall_time_s"),
+         "device": run.get("device"), "code_version": code_version(), "run_id": context.run_id}
+        for metric in REPORTED_METRICS if metric in trained.metrics
+    ]
+    written = warehouse.replace_results(asset, context.partition_key, rows)
+    table = markdown_table(["metric", "value"], [[r["metric"], f"{r['value']:.4f}"] for r in rows])
+    return MaterializeResult(metadata={"report": MetadataValue.md(table), "rows_written": written,
+                                       "test_acc": round(trained.metrics["test_acc"], 4)})
+
+
 @asset(
     partitions_def=dataset_x_teacher,
     kinds={"duckdb"},
@@ -29,22 +48,25 @@ def format_mean_std(mean: float, std: float | None, runs: int) -> str:
 )
 def teacher_report(context: AssetExecutionContext, teacher, warehouse: DuckDBWarehouse) -> MaterializeResult:
     """Teacher accuracy on train/val/test nodes, written to the warehouse."""
-    keys = context.partition_key.keys_by_dimension
-    run = teacher.run
-    rows = [
-        {"dataset": keys["dataset"], "setting": keys["setting"], "method": teacher.model, "metric": metric,
-         "value": teacher.metrics[metric], "seed": run.get("seed"), "seconds": run.get("wall_time_s"),
-         "device": run.get("device"), "code_version": code_version(), "run_id": context.run_id}
-        for metric in REPORTED_METRICS
-    ]
-    written = warehouse.replace_results("teacher_report", context.partition_key, rows)
-    table = markdown_table(["metric", "value"], [[r["metric"], f"{r['value']:.4f}"] for r in rows])
-    return MaterializeResult(metadata={"report": MetadataValue.md(table), "rows_written": written,
-                                       "test_acc": round(teacher.metrics["test_acc"], 4)})
+    return write_report(context, "teacher_report", teacher, teacher.model, warehouse)
 
 
 @asset(
-    deps=[teacher_report],
+    partitions_def=dataset_x_student,
+    kinds={"duckdb"},
+    group_name="students",
+    owners=["team:graphdistill"],
+    code_version="1",
+)
+def student_report(context: AssetExecutionContext, student, warehouse: DuckDBWarehouse,
+                   settings: SettingsStore) -> MaterializeResult:
+    """Student accuracy (inductive: on held-out and observed test nodes) beside its teacher's."""
+    method = settings.student(context.partition_key.keys_by_dimension["setting"]).method
+    return write_report(context, "student_report", student, method, warehouse)
+
+
+@asset(
+    deps=[teacher_report, student_report],
     kinds={"duckdb"},
     group_name="reports",
     owners=["team:graphdistill"],

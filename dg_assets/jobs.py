@@ -2,7 +2,7 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from dg_assets.partitions import dataset_partitions, dataset_x_teacher
+from dg_assets.partitions import dataset_partitions, dataset_x_student, dataset_x_teacher
 
 datasets_job = define_asset_job(
     "datasets_job", selection=AssetSelection.groups("datasets"), partitions_def=dataset_partitions,
@@ -11,4 +11,8 @@ datasets_job = define_asset_job(
 teachers_job = define_asset_job(
     "teachers_job", selection=AssetSelection.groups("teachers"), partitions_def=dataset_x_teacher,
     description="Train and evaluate teachers for dataset x teacher-setting partitions.",
+)
+students_job = define_asset_job(
+    "students_job", selection=AssetSelection.groups("students"), partitions_def=dataset_x_student,
+    description="Distil and evaluate students for dataset x student-setting partitions.",
 )

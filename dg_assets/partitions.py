@@ -1,6 +1,14 @@
 """Partitions of the asset graph, read from the settings file (the one place they are declared)."""
 
-from dagster import MultiPartitionsDefinition, MultiToSingleDimensionPartitionMapping, StaticPartitionsDefinition
+from dagster import (
+    DimensionPartitionMapping,
+    IdentityPartitionMapping,
+    MultiPartitionMapping,
+    MultiPartitionsDefinition,
+    MultiToSingleDimensionPartitionMapping,
+    StaticPartitionMapping,
+    StaticPartitionsDefinition,
+)
 
 from resources.settings import load_settings
 
@@ -16,3 +24,17 @@ dataset_x_teacher = MultiPartitionsDefinition(
 
 # A dataset x setting partition reads the dataset partition of the same name.
 from_dataset = MultiToSingleDimensionPartitionMapping(partition_dimension_name="dataset")
+
+student_setting_partitions = StaticPartitionsDefinition(list(_SETTINGS.students))
+dataset_x_student = MultiPartitionsDefinition(
+    {"dataset": dataset_partitions, "setting": student_setting_partitions}
+)
+
+# A student partition "cora|glnn-sage" reads the teacher partition "cora|sage" named in its setting.
+_students_by_teacher: dict[str, list[str]] = {}
+for _key, _student in _SETTINGS.students.items():
+    _students_by_teacher.setdefault(_student.teacher, []).append(_key)
+from_teacher = MultiPartitionMapping({
+    "dataset": DimensionPartitionMapping("dataset", IdentityPartitionMapping()),
+    "setting": DimensionPartitionMapping("setting", StaticPartitionMapping(_students_by_teacher)),
+})

@@ -42,10 +42,35 @@ class TeacherSetting(BaseModel):
             raise SettingError(f"teacher setting {key!r}: {err}") from err
 
 
+class StudentSetting(BaseModel):
+    """A student: a registered distillation ``method``, the ``teacher`` setting it learns from,
+    and the method's ``params``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    method: str
+    teacher: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    def validated(self, key: str) -> Any:
+        from kernels.students.registry import student_config
+
+        try:
+            return student_config(self.method, self.params)
+        except ValueError as err:
+            raise SettingError(f"student setting {key!r}: {err}") from err
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     datasets: dict[str, dict[str, Any]]
     teachers: dict[str, TeacherSetting]
+    students: dict[str, StudentSetting] = Field(default_factory=dict)
+
+    def model_post_init(self, _: Any) -> None:
+        for key, student in self.students.items():
+            if student.teacher not in self.teachers:
+                raise SettingError(f"student setting {key!r} names teacher {student.teacher!r}; "
+                                   f"choose one of {sorted(self.teachers)}")
 
     def dataset(self, name: str) -> dict[str, Any]:
         if name not in self.datasets:
@@ -59,11 +84,18 @@ class Settings(BaseModel):
         setting.validated(key)
         return setting
 
+    def student(self, key: str) -> StudentSetting:
+        if key not in self.students:
+            raise SettingError(f"unknown student setting {key!r}; choose one of {sorted(self.students)}")
+        setting = self.students[key]
+        setting.validated(key)
+        return setting
+
 
 def parse_settings(text: str, source: str = "<text>") -> Settings:
     try:
         return Settings(**(yaml.safe_load(text) or {}))
-    except (yaml.YAMLError, ValidationError, TypeError) as err:
+    except (yaml.YAMLError, ValidationError, TypeError, SettingError) as err:
         raise SettingError(f"settings file {source} is invalid: {err}") from err
 
 
@@ -88,3 +120,6 @@ class SettingsStore(ConfigurableResource):
 
     def teacher(self, key: str) -> TeacherSetting:
         return self.settings().teacher(key)
+
+    def student(self, key: str) -> StudentSetting:
+        return self.settings().student(key)

@@ -11,12 +11,21 @@ def test_definitions_load_with_the_configured_partitions():
     settings = load_settings()
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert {"dataset", "teacher", "teacher_report", "leaderboard"} <= keys
+    assert {"dataset", "teacher", "teacher_report", "student", "student_report", "leaderboard"} <= keys
     teacher = defs.resolve_assets_def("teacher")
     partition_keys = teacher.partitions_def.get_partition_keys()
     assert "cora|gcn" in partition_keys
     assert len(partition_keys) == len(settings.datasets) * len(settings.teachers)
-    assert teacher.pool == "gpu" if hasattr(teacher, "pool") else True
+
+    # a student partition reads the teacher partition its setting names
+    from dagster import AssetKey, MultiPartitionKey
+
+    student = defs.resolve_assets_def("student")
+    key = MultiPartitionKey({"dataset": "cora", "setting": "glnn-sage"})
+    upstream = student.get_partition_mapping(AssetKey("teacher")).get_upstream_mapped_partitions_result_for_partitions(
+        student.partitions_def.empty_subset().with_partition_keys([key]), student.partitions_def,
+        teacher.partitions_def)
+    assert set(upstream.partitions_subset.get_partition_keys()) == {"cora|sage"}
 
 
 def test_kernels_never_import_dagster_and_definitions_never_import_torch():

@@ -7,13 +7,14 @@ from dagster import DagsterInstance, MultiPartitionKey, materialize
 
 from dg_assets import all_asset_checks
 from dg_assets.datasets import dataset
-from dg_assets.evaluation import leaderboard, teacher_report
+from dg_assets.evaluation import leaderboard, student_report, teacher_report
+from dg_assets.students import student
 from dg_assets.teachers import teacher
 from resources import local_resources
 from resources.settings import DEFAULT_SETTINGS
 from tests.conftest import require_real_data
 
-ASSETS = [dataset, teacher, teacher_report, leaderboard]
+ASSETS = [dataset, teacher, teacher_report, student, student_report, leaderboard]
 
 
 @pytest.fixture
@@ -105,3 +106,24 @@ def test_unknown_partition_is_refused(tmp_path, instance):
     resources = local_resources(str(tmp_path / "home"), device="cpu")
     with pytest.raises(Exception, match="imagenet"):
         _run([dataset], "imagenet", resources, instance)
+
+
+def test_cora_teacher_student_report(tmp_path, instance):
+    """teacher -> student -> report for Cora, with the shipped keys but short training."""
+    require_real_data("planetoid", "ind.cora.x")
+    settings = yaml.safe_load(Path(DEFAULT_SETTINGS).read_text())
+    settings["teachers"]["sage"]["train"] |= {"epochs": 40}
+    settings["students"]["glnn-sage"]["params"] |= {"hidden": 64, "train": {"epochs": 60, "patience": 60}}
+    path = tmp_path / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=str(path))
+    _run([dataset], "cora", resources, instance)
+    _run([teacher], MultiPartitionKey({"dataset": "cora", "setting": "sage"}), resources, instance)
+
+    key = MultiPartitionKey({"dataset": "cora", "setting": "glnn-sage"})
+    result = _run([student, student_report], key, resources, instance)
+    meta = result.asset_materializations_for_node("student")[0].metadata
+    assert meta["teacher"].value == "sage" and meta["method"].value == "glnn"
+    assert meta["test_acc"].value > 0.65  # a plain MLP reaches ~0.57 on Cora
+    rows = resources["warehouse"].query("SELECT method, metric FROM results WHERE asset = 'student_report'")
+    assert set(rows["method"]) == {"glnn"} and "teacher_test_acc" in set(rows["metric"])

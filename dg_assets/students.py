@@ -1,0 +1,36 @@
+"""The ``student`` asset: an MLP distilled from a teacher, per dataset x student setting."""
+
+import json
+
+from dagster import AssetExecutionContext, AssetIn, asset
+
+from dg_assets.partitions import dataset_x_student, from_dataset, from_teacher
+from resources.device import TorchDevice
+from resources.settings import SettingsStore
+
+
+@asset(
+    partitions_def=dataset_x_student,
+    ins={"dataset": AssetIn(partition_mapping=from_dataset), "teacher": AssetIn(partition_mapping=from_teacher)},
+    pool="gpu",
+    kinds={"pytorch"},
+    group_name="students",
+    owners=["team:graphdistill"],
+    code_version="1",
+)
+def student(context: AssetExecutionContext, dataset, teacher, device: TorchDevice, settings: SettingsStore):
+    """Graph-free MLP student distilled from its teacher, selected on validation accuracy only."""
+    from kernels.evaluate import measure
+    from kernels.students import distill
+
+    keys = context.partition_key.keys_by_dimension
+    setting = settings.student(keys["setting"])
+    cfg = setting.validated(keys["setting"])
+    with device.scope(cfg.seed) as dev, measure(dev) as run:
+        trained = distill(setting.method, setting.params, dataset, teacher, device=dev, log=context.log.info)
+    trained.run = run.metadata() | {"seed": cfg.seed + device.seed, "teacher": setting.teacher}
+    context.add_output_metadata(
+        {k: round(v, 4) for k, v in trained.metrics.items()} | trained.run
+        | {"method": setting.method, "mode": cfg.mode, "hyperparameters": json.dumps(setting.model_dump())}
+    )
+    return trained
