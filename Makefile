@@ -32,7 +32,8 @@ dev: venv $(DAGSTER_HOME)
 	$(BIN)/dagster dev -h 127.0.0.1 -p $(PORT) -w workspace.yaml
 
 benchmark: venv
-	$(BIN)/python benchmarks/teachers.py
+	$(BIN)/python -m benchmarks.teachers
+	$(BIN)/python -m benchmarks.students
 
 clean:
 	rm -rf $(GRAPHDISTILL_HOME)

@@ -1,7 +1,7 @@
 """Teacher accuracy on the real benchmark datasets: test accuracy mean ± std over seeds.
 
-    .venv/bin/python benchmarks/teachers.py [--datasets cora citeseer ...] [--teachers gcn sage ...]
-                                            [--seeds 5] [--device auto]
+    .venv/bin/python -m benchmarks.teachers [--datasets cora citeseer ...] [--teachers gcn sage ...]
+                                               [--seeds 5] [--device auto]
 
 Each (dataset, teacher setting) is trained with seeds ``setting.seed + 0..seeds-1``; the
 checkpoint is selected on validation accuracy only. Rows go to the warehouse `results`
@@ -12,17 +12,13 @@ from __future__ import annotations
 import argparse
 import statistics
 
-import torch
-
+from benchmarks.common import REAL_DATASETS, mean_pm, pick_device, warehouse
 from kernels.data import load_dataset
 from kernels.evaluate import measure, train_node_classifier
 from resources import graphdistill_home
 from resources.home import data_root
 from resources.provenance import code_version
 from resources.settings import load_settings
-from resources.warehouse import DuckDBWarehouse
-
-REAL_DATASETS = ["cora", "citeseer", "amazon-computers", "amazon-photo", "coauthor-cs"]
 
 
 def main() -> None:
@@ -33,10 +29,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     args = parser.parse_args()
-    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available()
-                          else "cpu" if args.device == "auto" else args.device)
+    device = pick_device(args.device)
     home = graphdistill_home()
-    warehouse = DuckDBWarehouse(path=str(home / "warehouse.duckdb"))
+    results = warehouse()
 
     print(f"| dataset | teacher | test acc (%) | val acc (%) | s / run |  ({device}, {args.seeds} seeds)")
     print("|---|---|---|---|---|")
@@ -58,13 +53,8 @@ def main() -> None:
                           "value": trained.metrics[metric], "seed": seed, "seconds": run.seconds,
                           "device": str(device), "code_version": code_version()}
                          for metric in ("val_acc", "test_acc")]
-            warehouse.replace_results("benchmark_teachers", f"{name}|{key}", rows)
-            print(f"| {name} | {key} | {_pm(tests)} | {_pm(vals)} | {statistics.mean(secs):.1f} |", flush=True)
-
-
-def _pm(values: list[float]) -> str:
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{100 * statistics.mean(values):.2f} ± {100 * std:.2f}"
+            results.replace_results("benchmark_teachers", f"{name}|{key}", rows)
+            print(f"| {name} | {key} | {mean_pm(tests)} | {mean_pm(vals)} | {statistics.mean(secs):.1f} |", flush=True)
 
 
 if __name__ == "__main__":

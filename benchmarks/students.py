@@ -1,0 +1,70 @@
+"""Student accuracy: each student setting against its teacher and a plain MLP, over seeds.
+
+    .venv/bin/python -m benchmarks.students [--datasets cora ...] [--students glnn-sage ...]
+                                            [--seeds 5] [--device auto]
+
+For every seed the student's teacher is trained with that seed, then distilled; in
+inductive settings the teacher is retrained on the observed graph inside ``distill``.
+Model selection is on validation accuracy only. Rows go to `results` with
+``asset = 'benchmark_students'``.
+"""
+from __future__ import annotations
+
+import argparse
+from collections import defaultdict
+
+from benchmarks.common import REAL_DATASETS, mean_pm, pick_device, warehouse
+from kernels.data import load_dataset
+from kernels.evaluate import TrainConfig, measure, train_node_classifier
+from kernels.students import distill
+from resources import graphdistill_home
+from resources.home import data_root
+from resources.provenance import code_version
+from resources.settings import load_settings
+
+SHOWN = ("test_acc", "ind_test_acc", "teacher_test_acc", "mlp_test_acc")
+
+
+def main() -> None:
+    settings = load_settings()
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", default=REAL_DATASETS)
+    parser.add_argument("--students", nargs="+", default=list(settings.students))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    args = parser.parse_args()
+    device, results = pick_device(args.device), warehouse()
+
+    print(f"| dataset | student | mode | {' | '.join(SHOWN)} | s / run |  ({device}, {args.seeds} seeds)")
+    print("|---|---|---|" + "---|" * (len(SHOWN) + 1))
+    for name in args.datasets:
+        data = load_dataset(name, settings.dataset(name), data_root(), graphdistill_home() / "pyg")
+        for key in args.students:
+            setting = settings.student(key)
+            cfg = setting.validated(key)
+            teacher_setting = settings.teacher(setting.teacher)
+            _, teacher_train = teacher_setting.validated(setting.teacher)
+            scores, rows, seconds = defaultdict(list), [], []
+            for seed in range(args.seeds):
+                teacher = train_node_classifier(teacher_setting.model, teacher_setting.params, data, teacher_train,
+                                                seed=seed, device=device)
+                mlp = train_node_classifier("mlp", {"hidden": cfg.hidden, "dropout": cfg.dropout}, data,
+                                            TrainConfig(**cfg.train), seed=seed, device=device)
+                with measure(device) as run:
+                    student = distill(setting.method, setting.params | {"seed": seed}, data, teacher, device=device)
+                metrics = student.metrics | {"mlp_test_acc": mlp.metrics["test_acc"]}
+                seconds.append(run.seconds)
+                for metric in SHOWN:
+                    if metric in metrics:
+                        scores[metric].append(metrics[metric])
+                        rows.append({"dataset": name, "setting": key, "method": setting.method, "metric": metric,
+                                     "value": metrics[metric], "seed": seed, "seconds": run.seconds,
+                                     "device": str(device), "code_version": code_version()})
+            results.replace_results("benchmark_students", f"{name}|{key}", rows)
+            cells = [mean_pm(scores[m]) if scores[m] else "–" for m in SHOWN]
+            print(f"| {name} | {key} | {cfg.mode} | {' | '.join(cells)} | {sum(seconds) / len(seconds):.1f} |",
+                  flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""The benchmark scripts run end to end on the small synthetic graph and fill the warehouse."""
+import os
+import subprocess
+import sys
+
+import duckdb
+
+from tests.conftest import REPO
+
+
+def test_teacher_and_student_benchmarks_print_tables_and_write_rows(tmp_path):
+    env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path)}
+    runs = [["benchmarks.teachers", "--teachers", "mlp", "gcn"],
+            ["benchmarks.students", "--students", "glnn-sage", "ffg2m-sage-ind"]]
+    for module, *args in runs:
+        done = subprocess.run([sys.executable, "-m", module, "--datasets", "sbm-small", "--seeds", "2",
+                               "--device", "cpu", *args], cwd=REPO, env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "| sbm-small |" in done.stdout
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
+        counts = dict(conn.execute("SELECT asset, count(*) FROM results GROUP BY asset").fetchall())
+    assert counts["benchmark_teachers"] == 2 * 2 * 2  # teachers x seeds x (val, test)
+    assert counts["benchmark_students"] > 0
