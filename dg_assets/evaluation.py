@@ -4,11 +4,12 @@ from dagster import AssetExecutionContext, AutomationCondition, MaterializeResul
 
 from dg_assets.partitions import dataset_x_student, dataset_x_teacher
 from resources.provenance import code_version
+from resources.reports import ReportStore
 from resources.settings import SettingsStore
 from resources.warehouse import DuckDBWarehouse
 
 REPORTED_METRICS = ("train_acc", "val_acc", "test_acc", "ind_test_acc", "tran_test_acc",
-                    "teacher_test_acc", "teacher_ind_test_acc")
+                    "teacher_test_acc", "teacher_ind_test_acc", "inference_ms", "teacher_inference_ms")
 
 
 def markdown_table(header: list[str], rows: list[list[object]]) -> str:
@@ -72,13 +73,28 @@ def student_report(context: AssetExecutionContext, student, warehouse: DuckDBWar
     owners=["team:graphdistill"],
     automation_condition=AutomationCondition.eager(),
 )
-def leaderboard(context: AssetExecutionContext, warehouse: DuckDBWarehouse) -> MaterializeResult:
+def leaderboard(context: AssetExecutionContext, warehouse: DuckDBWarehouse, reports: ReportStore) -> MaterializeResult:
     """Test accuracy (mean ± std over seeds) of every method on every dataset, from DuckDB."""
-    board = warehouse.scoreboard().filter(metric="test_acc")
+    from kernels.evaluate.plots import scatter_png
+
+    board = warehouse.scoreboard()
+    accuracy = board.filter(metric="test_acc")
     rows = [
-        [r["dataset"], r["method"], r["setting"], format_mean_std(r["mean"], r["std"], r["runs"]), r["runs"]]
-        for r in board.iter_rows(named=True)
+        [r["dataset"], r["method"], r["setting"], r["asset"], format_mean_std(r["mean"], r["std"], r["runs"]),
+         r["runs"]]
+        for r in accuracy.iter_rows(named=True)
     ]
-    table = markdown_table(["dataset", "method", "setting", "test acc (%)", "runs"], rows)
-    context.log.info(f"leaderboard over {len(rows)} dataset x setting pairs")
-    return MaterializeResult(metadata={"leaderboard": MetadataValue.md(table), "entries": len(rows)})
+    table = markdown_table(["dataset", "method", "setting", "source", "test acc (%)", "runs"], rows)
+    metadata = {"leaderboard": MetadataValue.md(table), "entries": len(rows)}
+
+    students = board.filter(asset="student_report").pivot("metric", index=["dataset", "setting"], values="mean")
+    if students.height and {"inference_ms", "test_acc"} <= set(students.columns):
+        points = [(f"{r['dataset']}|{r['setting']}", r["inference_ms"], 100 * r["test_acc"])
+                  for r in students.iter_rows(named=True)]
+        points += [(f"{r['dataset']}|teacher", r["teacher_inference_ms"], 100 * r["teacher_test_acc"])
+                   for r in students.unique(["dataset"]).iter_rows(named=True)]
+        png = scatter_png(points, "full-graph inference (ms)", "test accuracy (%)",
+                          "students vs teachers: accuracy vs inference time", log_x=True)
+        metadata |= reports.write_png("accuracy_vs_inference", png)
+    context.log.info(f"leaderboard over {len(rows)} entries")
+    return MaterializeResult(metadata=metadata)

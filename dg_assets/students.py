@@ -21,6 +21,7 @@ from resources.settings import SettingsStore
 def student(context: AssetExecutionContext, dataset, teacher, device: TorchDevice, settings: SettingsStore):
     """Graph-free MLP student distilled from its teacher, selected on validation accuracy only."""
     from kernels.evaluate import measure
+    from kernels.evaluate.latency import inference_seconds
     from kernels.students import distill
 
     keys = context.partition_key.keys_by_dimension
@@ -28,6 +29,9 @@ def student(context: AssetExecutionContext, dataset, teacher, device: TorchDevic
     cfg = setting.validated(keys["setting"])
     with device.scope(cfg.seed) as dev, measure(dev) as run:
         trained = distill(setting.method, setting.params, dataset, teacher, device=dev, log=context.log.info)
+    # Full-graph inference time of both models, so reports can weigh accuracy against speed.
+    trained.metrics["inference_ms"] = 1000 * inference_seconds(trained.module(), dataset)
+    trained.metrics["teacher_inference_ms"] = 1000 * inference_seconds(teacher.module(), dataset)
     trained.run = run.metadata() | {"seed": cfg.seed + device.seed, "teacher": setting.teacher}
     context.add_output_metadata(
         {k: round(v, 4) for k, v in trained.metrics.items()} | trained.run

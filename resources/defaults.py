@@ -7,6 +7,7 @@ from resources.device import TorchDevice
 from resources.home import data_root, graphdistill_home
 from resources.io_managers import GraphTableIOManager, TensorIOManager
 from resources.raw_data import RawDataSource
+from resources.reports import ReportStore
 from resources.settings import SettingsStore
 from resources.warehouse import DuckDBWarehouse
 
@@ -23,4 +24,5 @@ def local_resources(home: str | None = None, device: str = "auto",
         "settings": SettingsStore(path=settings_path) if settings_path else SettingsStore(),
         "raw_data": RawDataSource(data_root=str(raw) if raw else None, cache_dir=f"{root}/pyg"),
         "warehouse": DuckDBWarehouse(path=f"{root}/warehouse.duckdb"),
+        "reports": ReportStore(root=f"{root}/reports"),
     }

@@ -26,7 +26,7 @@ RESULT_COLUMNS = {
     "created_at": "TIMESTAMP",
 }
 SCOREBOARD_SQL = """
-SELECT dataset, method, setting, metric, avg(value) AS mean, stddev_samp(value) AS std,
+SELECT asset, dataset, method, setting, metric, avg(value) AS mean, stddev_samp(value) AS std,
        count(*) AS runs
 FROM results GROUP BY ALL ORDER BY dataset, metric, mean DESC
 """
@@ -84,5 +84,5 @@ class DuckDBWarehouse(ConfigurableResource):
             return conn.execute(sql, params or []).pl()
 
     def scoreboard(self) -> pl.DataFrame:
-        """Mean, std and count of every metric per dataset x method x setting."""
+        """Mean, std and count of every metric per asset x dataset x method x setting."""
         return self.query(SCOREBOARD_SQL)

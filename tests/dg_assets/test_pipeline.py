@@ -62,7 +62,7 @@ def test_cora_dataset_teacher_report_end_to_end(tmp_path, instance):
 
     result = _run([leaderboard], None, resources, instance)
     board = result.asset_materializations_for_node("leaderboard")[0].metadata["leaderboard"].value
-    assert "| cora | sgc | sgc |" in board
+    assert "| cora | sgc | sgc | teacher_report |" in board
 
 
 def _settings_with(tmp_path, section, key, entry) -> str:
@@ -126,4 +126,8 @@ def test_cora_teacher_student_report(tmp_path, instance):
     assert meta["teacher"].value == "sage" and meta["method"].value == "glnn"
     assert meta["test_acc"].value > 0.65  # a plain MLP reaches ~0.57 on Cora
     rows = resources["warehouse"].query("SELECT method, metric FROM results WHERE asset = 'student_report'")
-    assert set(rows["method"]) == {"glnn"} and "teacher_test_acc" in set(rows["metric"])
+    assert set(rows["method"]) == {"glnn"} and {"teacher_test_acc", "inference_ms"} <= set(rows["metric"])
+
+    result = _run([leaderboard], None, resources, instance)
+    meta = result.asset_materializations_for_node("leaderboard")[0].metadata
+    assert Path(meta["accuracy_vs_inference_png"].value).read_bytes()[:4] == b"\x89PNG"
