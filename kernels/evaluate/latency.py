@@ -5,18 +5,17 @@ import statistics
 import time
 
 import torch
-from torch import nn
-from torch_geometric.data import Data
+from torch import Tensor, nn
 
 
 @torch.no_grad()
-def inference_seconds(net: nn.Module, data: Data, repeats: int = 3) -> float:
-    """Seconds to predict every node of ``data`` in one full-graph pass (the graph is given)."""
+def inference_seconds(net: nn.Module, x: Tensor, edge_index: Tensor, repeats: int = 3) -> float:
+    """Seconds to predict every node in one full-graph pass (the graph is given)."""
     net.eval()
-    net(data.x, data.edge_index)  # warm-up: allocator and thread pool, not inference
+    net(x, edge_index)  # warm-up: allocator and thread pool, not inference
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        net(data.x, data.edge_index)
+        net(x, edge_index)
         times.append(time.perf_counter() - start)
     return statistics.median(times)

@@ -71,6 +71,7 @@ class TrainedModel:
     metrics: dict[str, float]
     history: dict[str, list[float]] = field(default_factory=dict)
     train: dict[str, Any] = field(default_factory=dict)  # the TrainConfig it was trained with
+    extra_features: Tensor | None = None  # per-node columns appended to x (positional features)
     run: dict[str, float | int | str] = field(default_factory=dict)  # device, seconds, seed, data hash
 
     def module(self) -> nn.Module:
@@ -78,10 +79,17 @@ class TrainedModel:
         net.load_state_dict(self.state_dict)
         return net.eval()
 
+    def inputs(self, data: Data) -> Tensor:
+        """The node features this model reads: ``data.x`` plus its extra columns, if any."""
+        if self.extra_features is None:
+            return data.x
+        return torch.cat([data.x, self.extra_features.to(data.x.device)], dim=-1)
+
     def to_payload(self) -> dict[str, Any]:
         return {"model": self.model, "params": self.params, "in_dim": self.in_dim,
                 "out_dim": self.out_dim, "state_dict": self.state_dict, "logits": self.logits,
-                "metrics": self.metrics, "history": self.history, "train": self.train, "run": self.run}
+                "metrics": self.metrics, "history": self.history, "train": self.train,
+                "extra_features": self.extra_features, "run": self.run}
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> TrainedModel:

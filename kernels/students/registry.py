@@ -6,6 +6,7 @@ are shared, so methods differ in exactly what the papers say they differ in.
 """
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -32,6 +33,8 @@ class StudentConfig(BaseModel):
         mode: ``transductive`` or ``inductive`` (default: transductive).
         inductive_fraction: share of test nodes held out in inductive mode (default: 0.2).
         train: ``TrainConfig`` fields (default: lr 0.01, 500 epochs, patience 100).
+        positional: ``none`` or a ``POSITIONAL`` encoder concatenated to the student's
+            features (default: none); ``positional_dim`` its width (default: 16).
         seed: split and initialisation seed (default: 0).
     """
 
@@ -45,11 +48,34 @@ class StudentConfig(BaseModel):
     mode: Literal["transductive", "inductive"] = "transductive"
     inductive_fraction: float = Field(0.2, gt=0, lt=1)
     train: dict[str, Any] = Field(default_factory=lambda: {"epochs": 500, "patience": 100})
+    positional: str = "none"
+    positional_dim: int = Field(16, gt=0)
     seed: int = 0
 
     def model_post_init(self, _: Any) -> None:
+        from kernels.students.positional import POSITIONAL
+
         KD_LOSSES.get(self.kd_loss)  # unknown names fail here, listing the choices
+        if self.positional != "none":
+            POSITIONAL.get(self.positional)
         TrainConfig(**self.train)
+
+
+def _positional(cfg: StudentConfig, data: Data) -> Tensor | None:
+    if cfg.positional == "none":
+        return None
+    from kernels.students.positional import positional_features
+
+    return positional_features(cfg.positional, data, cfg.positional_dim)
+
+
+def with_extra_features(data: Data, extra: Tensor | None) -> Data:
+    """``data`` with ``extra`` columns appended to ``x`` (a shallow copy; ``data`` is untouched)."""
+    if extra is None:
+        return data
+    out = copy.copy(data)
+    out.x = torch.cat([data.x, extra.to(data.x.device)], dim=-1)
+    return out
 
 
 ObjectiveFactory = Callable[[Any, Tensor, Data], Objective]
@@ -97,9 +123,11 @@ def distill(method: str, params: dict[str, Any], data: Data, teacher: TrainedMod
     mlp = {"hidden": cfg.hidden, "layers": cfg.layers, "dropout": cfg.dropout}
     train_cfg = TrainConfig(**cfg.train)
     if cfg.mode == "transductive":
+        extra = _positional(cfg, data)
         objective = spec.objective(cfg, teacher.logits.to(device), data.to(device))
-        student = train_node_classifier("mlp", mlp, data, train_cfg, seed=cfg.seed, device=device, log=log,
-                                        objective=objective)
+        student = train_node_classifier("mlp", mlp, with_extra_features(data, extra), train_cfg, seed=cfg.seed,
+                                        device=device, log=log, objective=objective)
+        student.extra_features = extra
         student.metrics["teacher_test_acc"] = teacher.metrics["test_acc"]
         return student
 
@@ -109,10 +137,15 @@ def distill(method: str, params: dict[str, Any], data: Data, teacher: TrainedMod
     seen_teacher = train_node_classifier(teacher.model, teacher.params, seen, TrainConfig(**teacher.train),
                                          seed=cfg.seed, device=device, log=log)
     objective = spec.objective(cfg, seen_teacher.logits.to(device), seen.to(device))
-    student = train_node_classifier("mlp", mlp, seen, train_cfg, seed=cfg.seed, device=device, log=log,
-                                    objective=objective)
+    seen_extra = _positional(cfg, seen)
+    student = train_node_classifier("mlp", mlp, with_extra_features(seen, seen_extra), train_cfg, seed=cfg.seed,
+                                    device=device, log=log, objective=objective)
+    if seen_extra is not None:
+        from kernels.students.positional import extend_to_new_nodes
+
+        student.extra_features = extend_to_new_nodes(seen_extra, seen.n_id, data)
     with torch.no_grad():
-        student_logits = student.module()(data.x, data.edge_index)
+        student_logits = student.module()(student.inputs(data), None)
         teacher_logits = seen_teacher.module()(data.x, data.edge_index)  # GNN sees the full graph
     observed_test = data.test_mask & ~held_out
     student.logits = student_logits

@@ -61,3 +61,18 @@ def test_frequency_losses_vanish_only_when_the_student_matches():
 def test_bad_student_settings_are_named(params, field, small_graph, teacher):
     with pytest.raises(ValueError, match=field):
         distill("glnn", params, small_graph, teacher)
+
+
+@pytest.mark.parametrize("mode", ["transductive", "inductive"])
+def test_positional_features_reach_the_student(mode, small_graph, teacher):
+    params = FAST | {"positional": "random_walk", "positional_dim": 4, "mode": mode}
+    student = distill("glnn", params, small_graph, teacher)
+    assert student.in_dim == small_graph.num_features + 4
+    assert student.extra_features.shape == (small_graph.num_nodes, 4)
+    out = student.module()(student.inputs(small_graph), None)
+    assert torch.equal(out.argmax(-1), student.logits.argmax(-1))
+
+
+def test_unknown_positional_encoding_is_named(small_graph, teacher):
+    with pytest.raises(ValueError, match="deepwalk"):
+        distill("glnn", {"positional": "deepwalk"}, small_graph, teacher)
