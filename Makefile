@@ -19,16 +19,17 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-$(DAGSTER_HOME):
+$(DAGSTER_HOME)/dagster.yaml: deploy/local/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
+	cp deploy/local/dagster.yaml $@
 
-demo: venv $(DAGSTER_HOME)
+demo: venv $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python scripts/demo.py
 
 test: venv
 	$(BIN)/python -m pytest -q
 
-dev: venv $(DAGSTER_HOME)
+dev: venv $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -h 127.0.0.1 -p $(PORT) -w workspace.yaml
 
 benchmark: venv

@@ -3,6 +3,7 @@ from dg_assets import checks
 from dg_assets.datasets import dataset
 from dg_assets.evaluation import leaderboard, student_report, teacher_report
 from dg_assets.jobs import datasets_job, students_job, teachers_job
+from dg_assets.schedules import all_schedules
 from dg_assets.students import student
 from dg_assets.teachers import teacher
 
@@ -11,4 +12,4 @@ all_asset_checks = [checks.splits_are_disjoint, checks.labels_in_range, checks.f
                     checks.edges_in_range, checks.teacher_beats_chance]
 all_jobs = [datasets_job, teachers_job, students_job]
 
-__all__ = ["all_asset_checks", "all_assets", "all_jobs"]
+__all__ = ["all_asset_checks", "all_assets", "all_jobs", "all_schedules"]

@@ -3,6 +3,7 @@
 from dagster import AssetExecutionContext, asset
 
 from dg_assets.partitions import dataset_partitions
+from dg_assets.versions import source_version
 from resources.raw_data import RawDataSource
 from resources.settings import SettingsStore
 
@@ -13,7 +14,7 @@ from resources.settings import SettingsStore
     kinds={"pytorch", "parquet"},
     group_name="datasets",
     owners=["team:graphdistill"],
-    code_version="1",
+    code_version=source_version("kernels/data"),
 )
 def dataset(context: AssetExecutionContext, settings: SettingsStore, raw_data: RawDataSource):
     """Node-classification graph with features, labels and fixed splits, stored as Parquet."""

@@ -3,6 +3,7 @@
 from dagster import AssetExecutionContext, AutomationCondition, MaterializeResult, MetadataValue, asset
 
 from dg_assets.partitions import dataset_x_student, dataset_x_teacher
+from dg_assets.versions import source_version
 from resources.provenance import code_version
 from resources.reports import ReportStore
 from resources.settings import SettingsStore
@@ -45,7 +46,7 @@ def write_report(context: AssetExecutionContext, asset: str, trained, method: st
     kinds={"duckdb"},
     group_name="teachers",
     owners=["team:graphdistill"],
-    code_version="1",
+    code_version=source_version("dg_assets/evaluation.py"),
 )
 def teacher_report(context: AssetExecutionContext, teacher, warehouse: DuckDBWarehouse) -> MaterializeResult:
     """Teacher accuracy on train/val/test nodes, written to the warehouse."""
@@ -57,7 +58,7 @@ def teacher_report(context: AssetExecutionContext, teacher, warehouse: DuckDBWar
     kinds={"duckdb"},
     group_name="students",
     owners=["team:graphdistill"],
-    code_version="1",
+    code_version=source_version("dg_assets/evaluation.py"),
 )
 def student_report(context: AssetExecutionContext, student, warehouse: DuckDBWarehouse,
                    settings: SettingsStore) -> MaterializeResult:

@@ -5,6 +5,7 @@ import json
 from dagster import AssetExecutionContext, AssetIn, asset
 
 from dg_assets.partitions import dataset_x_student, from_dataset, from_teacher
+from dg_assets.versions import source_version
 from resources.device import TorchDevice
 from resources.settings import SettingsStore
 
@@ -16,7 +17,7 @@ from resources.settings import SettingsStore
     kinds={"pytorch"},
     group_name="students",
     owners=["team:graphdistill"],
-    code_version="1",
+    code_version=source_version("kernels/students", "kernels/losses", "kernels/evaluate/train.py"),
 )
 def student(context: AssetExecutionContext, dataset, teacher, device: TorchDevice, settings: SettingsStore):
     """Graph-free MLP student distilled from its teacher, selected on validation accuracy only."""

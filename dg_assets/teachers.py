@@ -5,6 +5,7 @@ import json
 from dagster import AssetExecutionContext, AssetIn, asset
 
 from dg_assets.partitions import dataset_x_teacher, from_dataset
+from dg_assets.versions import source_version
 from resources.device import TorchDevice
 from resources.settings import SettingsStore
 
@@ -16,7 +17,7 @@ from resources.settings import SettingsStore
     kinds={"pytorch"},
     group_name="teachers",
     owners=["team:graphdistill"],
-    code_version="1",
+    code_version=source_version("kernels/models", "kernels/evaluate/train.py", "kernels/evaluate/sampling.py"),
 )
 def teacher(context: AssetExecutionContext, dataset, device: TorchDevice,
             settings: SettingsStore):

@@ -41,3 +41,14 @@ def small_graph():
                              feature_signal=0.6, seed=0,
                              split={"kind": "per-class", "train_per_class": 10, "val_per_class": 20})
     return synthetic_sbm(cfg)
+
+
+@pytest.fixture
+def instance(tmp_path, monkeypatch):
+    """A persistent Dagster instance in a temporary DAGSTER_HOME (schedules need a real one)."""
+    from dagster import DagsterInstance
+
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    (tmp_path / "dagster").mkdir()
+    with DagsterInstance.get() as inst:
+        yield inst

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dagster import DagsterInstance, MultiPartitionKey, materialize
+from dagster import MultiPartitionKey, materialize
 
 from dg_assets import all_asset_checks
 from dg_assets.datasets import dataset
@@ -15,14 +15,6 @@ from resources.settings import DEFAULT_SETTINGS
 from tests.conftest import require_real_data
 
 ASSETS = [dataset, teacher, teacher_report, student, student_report, leaderboard]
-
-
-@pytest.fixture
-def instance(tmp_path, monkeypatch):
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    (tmp_path / "dagster").mkdir()
-    with DagsterInstance.get() as inst:
-        yield inst
 
 
 def _run(selection, key, resources, instance, raise_on_error=True):
