@@ -1,8 +1,23 @@
-"""The graphdistill code location: one ``Definitions`` for the UI, the CLI and the daemon."""
+"""The graphdistill code location: one ``Definitions`` for the UI, the CLI and the daemon.
+
+``GRAPHDISTILL_EXECUTOR=k8s`` (set by deploy/Dockerfile) runs every step in its own
+Kubernetes pod with ``k8s_job_executor``; otherwise steps run in local processes.
+"""
+import os
+
 from dagster import Definitions
 
 from dg_assets import all_asset_checks, all_assets, all_jobs, all_schedules
 from resources import local_resources
+
+
+def _executor():
+    if os.environ.get("GRAPHDISTILL_EXECUTOR") == "k8s":
+        from dagster_k8s import k8s_job_executor
+
+        return k8s_job_executor
+    return None
+
 
 defs = Definitions(
     assets=all_assets,
@@ -10,4 +25,5 @@ defs = Definitions(
     jobs=all_jobs,
     schedules=all_schedules,
     resources=local_resources(),
+    executor=_executor(),
 )

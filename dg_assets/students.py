@@ -4,6 +4,7 @@ import json
 
 from dagster import AssetExecutionContext, AssetIn, asset
 
+from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
 from dg_assets.partitions import dataset_x_student, from_dataset, from_teacher
 from dg_assets.versions import source_version
 from resources.device import TorchDevice
@@ -13,7 +14,8 @@ from resources.settings import SettingsStore
 @asset(
     partitions_def=dataset_x_student,
     ins={"dataset": AssetIn(partition_mapping=from_dataset), "teacher": AssetIn(partition_mapping=from_teacher)},
-    pool="gpu",
+    pool=GPU_POOL,
+    op_tags=GPU_OP_TAGS,
     kinds={"pytorch"},
     group_name="students",
     owners=["team:graphdistill"],

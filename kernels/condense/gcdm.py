@@ -68,18 +68,24 @@ def gcdm(data: Data, cfg: GCDMConfig, budgets: Tensor, *, device, log, teacher_l
     num_classes = budgets.numel()
     x_syn, y_syn = initial_nodes(data, budgets, cfg.seed)
     x_syn.requires_grad_(True)
-    generator = StructureGenerator(data.num_features, cfg.generator_hidden).to(x_syn.device)
     learned = [{"params": [x_syn], "lr": cfg.lr_features}]
+    generator = None
     if cfg.structure == "generator":
+        generator = StructureGenerator(data.num_features, cfg.generator_hidden).to(x_syn.device)
         learned.append({"params": generator.parameters(), "lr": cfg.lr_structure})
     opt = torch.optim.Adam(learned)
+    n_syn = int(budgets.sum())
+
+    def structure() -> Tensor:
+        if generator is None:
+            return torch.zeros(n_syn, n_syn, device=x_syn.device)
+        return generator(x_syn)
     adj = normalized_adjacency(data.edge_index, data.num_nodes)
     present = torch.bincount(data.y[data.train_mask], minlength=num_classes) > 0
     syn_mask = torch.ones_like(y_syn, dtype=torch.bool)
-    empty = torch.zeros(budgets.sum(), budgets.sum(), device=x_syn.device)
 
     for epoch in range(1, cfg.epochs + 1):
-        adj_syn = dense_normalized(generator(x_syn) if cfg.structure == "generator" else empty)
+        adj_syn = dense_normalized(structure())
         loss = x_syn.new_zeros(())
         for _ in range(cfg.random_inits):
             net = MatchingGCN(data.num_features, cfg.hidden, cfg.hidden, cfg.layers).to(x_syn.device)
@@ -98,7 +104,7 @@ def gcdm(data: Data, cfg: GCDMConfig, budgets: Tensor, *, device, log, teacher_l
         if epoch % 20 == 0 or epoch == cfg.epochs:
             log(f"gcdm epoch {epoch}: matching loss {loss.item():.4f}")
     with torch.no_grad():
-        dense = generator(x_syn) if cfg.structure == "generator" else empty
+        dense = structure()
     out = CondensedGraph.from_dense(x_syn, y_syn, dense, "gcdm", cfg.model_dump(), threshold=cfg.edge_threshold)
     out.stats = {"final_matching_loss": round(loss.item(), 5)}
     return out
