@@ -1,9 +1,10 @@
 """Asset checks: each asks one question whose failure is a real fault in the data or model."""
 
-from dagster import AssetCheckResult, AssetCheckSeverity, asset_check
+from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, asset_check
 
+from dg_assets.condensation import condensed_graph
 from dg_assets.datasets import dataset
-from dg_assets.partitions import dataset_partitions, dataset_x_teacher
+from dg_assets.partitions import dataset_partitions, dataset_x_condensation, dataset_x_teacher, from_dataset
 from dg_assets.teachers import teacher
 
 
@@ -57,3 +58,42 @@ def teacher_beats_chance(teacher) -> AssetCheckResult:
     val = teacher.metrics["val_acc"]
     return AssetCheckResult(passed=val > chance, severity=AssetCheckSeverity.WARN,
                             metadata={"val_acc": round(val, 4), "chance": round(chance, 4)})
+
+
+@asset_check(asset=condensed_graph, partitions_def=dataset_x_condensation, blocking=True)
+def exact_node_budget(condensed_graph) -> AssetCheckResult:
+    """The condensed graph has exactly the budgeted number of labelled nodes."""
+    labelled = int((condensed_graph.y >= 0).sum())
+    budget = int(condensed_graph.stats["budget"])
+    return AssetCheckResult(passed=labelled == budget, metadata={"labelled_nodes": labelled, "budget": budget})
+
+
+@asset_check(asset=condensed_graph, partitions_def=dataset_x_condensation, blocking=True,
+             additional_ins={"dataset": AssetIn(partition_mapping=from_dataset)})
+def every_class_present(condensed_graph, dataset) -> AssetCheckResult:
+    """Every class of the real graph has at least one condensed node."""
+    classes = int(dataset.y.max()) + 1
+    present = int(condensed_graph.y[condensed_graph.y >= 0].unique().numel())
+    return AssetCheckResult(passed=present == classes, metadata={"classes": classes, "present": present})
+
+
+@asset_check(asset=condensed_graph, partitions_def=dataset_x_condensation, blocking=True)
+def condensed_features_are_finite(condensed_graph) -> AssetCheckResult:
+    """No NaN or infinite condensed feature or edge weight."""
+    import torch
+
+    bad = int((~torch.isfinite(condensed_graph.x)).sum() + (~torch.isfinite(condensed_graph.edge_weight)).sum())
+    return AssetCheckResult(passed=bad == 0, metadata={"non_finite_values": bad})
+
+
+@asset_check(asset=condensed_graph, partitions_def=dataset_x_condensation, blocking=True)
+def adjacency_is_symmetric_and_nonnegative(condensed_graph) -> AssetCheckResult:
+    """A' = A'^T with non-negative weights and no self-loops (what GCN normalisation assumes)."""
+    from torch_geometric.utils import contains_self_loops, is_undirected
+
+    symmetric = is_undirected(condensed_graph.edge_index, condensed_graph.edge_weight,
+                              num_nodes=condensed_graph.num_nodes)
+    negative = int((condensed_graph.edge_weight < 0).sum())
+    loops = contains_self_loops(condensed_graph.edge_index)
+    return AssetCheckResult(passed=symmetric and negative == 0 and not loops,
+                            metadata={"symmetric": symmetric, "negative_weights": negative, "self_loops": loops})

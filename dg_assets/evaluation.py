@@ -68,7 +68,7 @@ def student_report(context: AssetExecutionContext, student, warehouse: DuckDBWar
 
 
 @asset(
-    deps=[teacher_report, student_report],
+    deps=[teacher_report, student_report, "condensation_report"],
     kinds={"duckdb"},
     group_name="reports",
     owners=["team:graphdistill"],
@@ -97,5 +97,45 @@ def leaderboard(context: AssetExecutionContext, warehouse: DuckDBWarehouse, repo
         png = scatter_png(points, "full-graph inference (ms)", "test accuracy (%)",
                           "students vs teachers: accuracy vs inference time", log_x=True)
         metadata |= reports.write_png("accuracy_vs_inference", png)
+    metadata |= condensation_tables(warehouse, reports)
     context.log.info(f"leaderboard over {len(rows)} entries")
     return MaterializeResult(metadata=metadata)
+
+
+CONDENSATION_SQL = """
+WITH acc AS (
+    SELECT dataset, setting, method, avg(value) AS mean, stddev_samp(value) AS std, count(*) AS runs
+    FROM results WHERE asset = 'condensation_report' AND metric = 'test_acc' GROUP BY ALL),
+facts AS (
+    SELECT dataset, setting, max(value) FILTER (metric = 'ratio') AS ratio,
+           max(value) FILTER (metric = 'condense_seconds') AS seconds
+    FROM results WHERE asset = 'condensation_report' GROUP BY ALL)
+SELECT * FROM acc JOIN facts USING (dataset, setting) ORDER BY dataset, method, ratio
+"""
+
+
+def condensation_tables(warehouse: DuckDBWarehouse, reports: ReportStore) -> dict:
+    """Per dataset a method x ratio table of GCN test accuracy, and the two trade-off plots."""
+    from kernels.evaluate.plots import scatter_png
+
+    runs = warehouse.query(CONDENSATION_SQL)
+    if runs.height == 0:
+        return {}
+    sections = []
+    for (name,), frame in runs.partition_by("dataset", as_dict=True, maintain_order=True).items():
+        ratios = sorted(frame["ratio"].unique().to_list())
+        cells = {(r["method"], r["ratio"]): format_mean_std(r["mean"], r["std"], r["runs"])
+                 for r in frame.iter_rows(named=True)}
+        body = [[method] + [cells.get((method, ratio), "–") for ratio in ratios]
+                for method in frame["method"].unique(maintain_order=True).to_list()]
+        sections.append(f"**{name}** (GCN test accuracy, %)\n\n"
+                        + markdown_table(["method"] + [f"r={ratio:g}" for ratio in ratios], body))
+    points = [(f"{r['dataset']}|{r['setting']}", r["ratio"], 100 * r["mean"]) for r in runs.iter_rows(named=True)]
+    timing = [(f"{r['dataset']}|{r['setting']}", max(r["seconds"], 1e-3), 100 * r["mean"])
+              for r in runs.iter_rows(named=True)]
+    return ({"condensation": MetadataValue.md("\n\n".join(sections))}
+            | reports.write_png("accuracy_vs_ratio", scatter_png(points, "ratio r", "GCN test accuracy (%)",
+                                                                 "condensed graphs: accuracy vs ratio"))
+            | reports.write_png("accuracy_vs_condense_seconds",
+                                scatter_png(timing, "condensation seconds", "GCN test accuracy (%)",
+                                            "condensed graphs: accuracy vs cost", log_x=True)))

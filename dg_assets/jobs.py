@@ -2,7 +2,7 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from dg_assets.partitions import dataset_partitions, dataset_x_student, dataset_x_teacher
+from dg_assets.partitions import dataset_partitions, dataset_x_condensation, dataset_x_student, dataset_x_teacher
 
 datasets_job = define_asset_job(
     "datasets_job", selection=AssetSelection.groups("datasets"), partitions_def=dataset_partitions,
@@ -15,4 +15,8 @@ teachers_job = define_asset_job(
 students_job = define_asset_job(
     "students_job", selection=AssetSelection.groups("students"), partitions_def=dataset_x_student,
     description="Distil and evaluate students for dataset x student-setting partitions.",
+)
+condensation_job = define_asset_job(
+    "condensation_job", selection=AssetSelection.groups("condensation"), partitions_def=dataset_x_condensation,
+    description="Condense and evaluate dataset x condensation-setting partitions.",
 )

@@ -38,3 +38,8 @@ from_teacher = MultiPartitionMapping({
     "dataset": DimensionPartitionMapping("dataset", IdentityPartitionMapping()),
     "setting": DimensionPartitionMapping("setting", StaticPartitionMapping(_students_by_teacher)),
 })
+
+condensation_setting_partitions = StaticPartitionsDefinition(list(_SETTINGS.condensation))
+dataset_x_condensation = MultiPartitionsDefinition(
+    {"dataset": dataset_partitions, "setting": condensation_setting_partitions}
+)

@@ -17,8 +17,9 @@ from dagster import (
     schedule,
 )
 
+from dg_assets.condensation import condensed_graph
 from dg_assets.datasets import dataset
-from dg_assets.jobs import datasets_job, students_job, teachers_job
+from dg_assets.jobs import condensation_job, datasets_job, students_job, teachers_job
 from dg_assets.students import student
 from dg_assets.teachers import teacher
 
@@ -82,4 +83,5 @@ def grid_schedule(job, assets_def: AssetsDefinition, parents: Sequence[AssetsDef
 nightly_datasets = grid_schedule(datasets_job, dataset)
 nightly_teachers = grid_schedule(teachers_job, teacher, parents=[dataset])
 nightly_students = grid_schedule(students_job, student, parents=[dataset, teacher])
-all_schedules = [nightly_datasets, nightly_teachers, nightly_students]
+nightly_condensation = grid_schedule(condensation_job, condensed_graph, parents=[dataset])
+all_schedules = [nightly_datasets, nightly_teachers, nightly_students, nightly_condensation]

@@ -6,6 +6,7 @@ partition keys of the asset graph are read from this file, so a sweep is an edit
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from resources.home import REPO_ROOT
 
-DEFAULT_SETTINGS = REPO_ROOT / "settings.yaml"
+# $GRAPHDISTILL_SETTINGS points a deployment (or a test) at another settings file.
+DEFAULT_SETTINGS = Path(os.environ.get("GRAPHDISTILL_SETTINGS", REPO_ROOT / "settings.yaml"))
 
 
 class SettingError(ValueError):
@@ -60,11 +62,39 @@ class StudentSetting(BaseModel):
             raise SettingError(f"student setting {key!r}: {err}") from err
 
 
+class CondensationSetting(BaseModel):
+    """A condensed graph: a registered condenser ``method`` and its ``params`` (``ratio``, ...)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    method: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    def validated(self, key: str) -> Any:
+        from kernels.condense import condenser_config
+
+        try:
+            return condenser_config(self.method, self.params)
+        except ValueError as err:
+            raise SettingError(f"condensation setting {key!r}: {err}") from err
+
+
+class CondensationEvaluation(BaseModel):
+    """The evaluation protocol of condensed graphs: ``archs`` trained on the condensed graph
+    (the first is the headline), ``seeds`` runs each, ``epochs`` per run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    archs: list[str] = Field(default_factory=lambda: ["gcn", "sgc", "appnp", "sage", "gat", "mlp"], min_length=1)
+    seeds: int = Field(5, ge=1)
+    epochs: int = Field(600, ge=1)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     datasets: dict[str, dict[str, Any]]
     teachers: dict[str, TeacherSetting]
     students: dict[str, StudentSetting] = Field(default_factory=dict)
+    condensation: dict[str, CondensationSetting] = Field(default_factory=dict)
+    condensation_evaluation: CondensationEvaluation = CondensationEvaluation()
 
     def model_post_init(self, _: Any) -> None:
         for key, student in self.students.items():
@@ -81,6 +111,13 @@ class Settings(BaseModel):
         if key not in self.teachers:
             raise SettingError(f"unknown teacher setting {key!r}; choose one of {sorted(self.teachers)}")
         setting = self.teachers[key]
+        setting.validated(key)
+        return setting
+
+    def condensation_setting(self, key: str) -> CondensationSetting:
+        if key not in self.condensation:
+            raise SettingError(f"unknown condensation setting {key!r}; choose one of {sorted(self.condensation)}")
+        setting = self.condensation[key]
         setting.validated(key)
         return setting
 
@@ -123,3 +160,6 @@ class SettingsStore(ConfigurableResource):
 
     def student(self, key: str) -> StudentSetting:
         return self.settings().student(key)
+
+    def condensation(self, key: str) -> CondensationSetting:
+        return self.settings().condensation_setting(key)

@@ -15,6 +15,7 @@ def test_shipped_instance_config_limits_the_gpu_pool_to_one(tmp_path):
     with DagsterInstance.from_config(str(tmp_path)) as instance:
         assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
         assert instance.run_monitoring_enabled
+        assert instance.run_monitoring_settings["free_slots_after_run_end_seconds"] > 0
 
 
 def test_gpu_tags_produce_a_pod_spec_with_one_gpu():

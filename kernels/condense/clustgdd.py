@@ -82,6 +82,7 @@ def fit_linear(z: Tensor, data: Data, cfg: ClustGDDConfig) -> Tensor:
     """Logits ``[N, C]`` of a linear classifier on ``z``, at its best validation epoch."""
     num_classes = int(data.y.max()) + 1
     linear = nn.Linear(z.size(1), num_classes).to(z.device)
+    # The usual L2 of the citation benchmarks; a few labelled nodes overfit without it.
     opt = torch.optim.Adam(linear.parameters(), lr=cfg.linear_lr, weight_decay=5e-4)
     best, best_state = -1.0, None
     for step in range(1, cfg.linear_epochs + 1):
@@ -150,6 +151,9 @@ def refine(graph: CondensedGraph, targets: Tensor, data: Data, cfg: ClustGDDConf
     num_classes = int(data.y.max()) + 1
     score_cfg = TrainConfig(epochs=cfg.select_epochs, patience=cfg.select_epochs)
     net = build_model("gcn", {"hidden": cfg.hidden}, graph.x.size(1), num_classes, seed=cfg.seed).to(graph.x.device)
+    # The offset is learned in units of the features' spread: smoothed features are small
+    # (the PPR weights sum below 1), and a raw offset would swamp them within a few steps.
+    scale = graph.x.std().clamp(min=1e-12).detach()
     delta = torch.zeros_like(graph.x, requires_grad=True)
     opt = torch.optim.Adam([{"params": net.parameters(), "weight_decay": 5e-4}, {"params": [delta]}],
                            lr=cfg.refine_lr)
@@ -172,18 +176,18 @@ def refine(graph: CondensedGraph, targets: Tensor, data: Data, cfg: ClustGDDConf
         adj = to_torch_csr_tensor(edges, weight, size=(nodes.numel(), nodes.numel()))
         net.train()
         opt.zero_grad()
-        out = net((graph.x + delta)[nodes], adj)
+        out = net((graph.x + scale * delta)[nodes], adj)
         ce = F.cross_entropy(out, graph.y[nodes])
         consistency = -(sharp[nodes] * F.log_softmax(out, 1)).sum(1).mean()
         _check_finite("refinement", step, ce=ce, consistency=consistency)
         (ce + cfg.consistency_weight * consistency).backward()
         opt.step()
         if step % cfg.eval_every == 0 or step == cfg.refine_steps:
-            val = score((graph.x + delta).detach())
+            val = score((graph.x + scale * delta).detach())
             log(f"clustgdd refinement step {step}: ce {ce.item():.4f} consistency {consistency.item():.4f} "
                 f"val_acc {val:.4f} (best {best_val:.4f} @ {best_step})")
             if val > best_val:
-                best_x, best_val, best_step = (graph.x + delta).detach().clone(), val, step
+                best_x, best_val, best_step = (graph.x + scale * delta).detach().clone(), val, step
     return best_x, {"refine_best_step": best_step, "refine_val_acc": round(best_val, 5)}
 
 

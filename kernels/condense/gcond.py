@@ -68,7 +68,6 @@ class DosCondConfig(GradientMatchingConfig):
 
     outer_loops: Literal[1] = 1
     inner_loops: Literal[0] = 0
-    lr_model: float = Field(0.01, gt=0)
 
 
 def gradient_distance(real: list[Tensor], synthetic: list[Tensor]) -> Tensor:
@@ -104,7 +103,8 @@ def _match(data: Data, cfg: GCondConfig | DosCondConfig, budgets: Tensor, log, m
 
     for epoch in range(1, cfg.epochs + 1):
         net = MatchingGCN(data.num_features, cfg.hidden, num_classes).to(x_syn.device)
-        opt_net = torch.optim.Adam(net.parameters(), lr=cfg.lr_model)
+        # Only GCond trains the GCN between matching steps (DosCond has no inner loops).
+        opt_net = torch.optim.Adam(net.parameters(), lr=cfg.lr_model) if cfg.inner_loops else None
         params = list(net.parameters())
         for outer in range(1, cfg.outer_loops + 1):
             adj_syn = dense_normalized(generator(x_syn))

@@ -6,6 +6,7 @@ common statistics live here so that methods differ only in how they synthesise.
 """
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -100,9 +101,11 @@ def condense(method: str, params: dict[str, Any], data: Data, *, device: torch.d
 
     start = time.perf_counter()
     fork = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=fork):  # seeding must not leak into the caller's stream
+    # Seeding must not leak into the caller's stream; the shallow copy keeps the caller's
+    # tensors where they are.
+    with torch.random.fork_rng(devices=fork):
         torch.manual_seed(cfg.seed)
-        out = spec.fn(data.to(device), cfg, budgets, device=device, log=log,
+        out = spec.fn(copy.copy(data).to(device), cfg, budgets, device=device, log=log,
                       teacher_logits=None if teacher_logits is None else teacher_logits.to(device))
     seconds = time.perf_counter() - start
 

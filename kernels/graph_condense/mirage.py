@@ -1,6 +1,6 @@
 """Mirage: distil a graph-classification training set into frequent sets of computation trees.
 
-Mukherjee et al., "Mirage: Model-Agnostic Graph Distillation for Graph Classification",
+Gupta et al., "Mirage: Model-Agnostic Graph Distillation for Graph Classification",
 ICLR 2024, https://arxiv.org/abs/2310.09486.
 
 A depth-L message-passing GNN sees a graph only through the depth-L computation trees of its
@@ -136,7 +136,8 @@ def transactions(tree_ids: list[Tensor], multiset: bool) -> list[set]:
     return [{(t, k) for t, n in Counter(ids.tolist()).items() for k in range(1, n + 1)} for ids in tree_ids]
 
 
-def mine_frequent(matrix: np.ndarray, theta: float, max_len: int | None, maximal: bool) -> list[tuple[tuple[int, ...], float]]:
+def mine_frequent(matrix: np.ndarray, theta: float, max_len: int | None,
+                  maximal: bool) -> list[tuple[tuple[int, ...], float]]:
     """Frequent column sets of a boolean transaction ``matrix`` ``[graphs, items]`` with FP-growth.
 
     Han et al., "Mining Frequent Patterns without Candidate Generation", SIGMOD 2000.

@@ -188,7 +188,7 @@ def train_graph_classifier(model: str, params: dict[str, Any], train_graphs: lis
                 raise FloatingPointError(f"training loss became {loss.item()} at epoch {epoch}; lower lr")
             loss.backward()
             opt.step()
-            total, seen = total + float(loss) * batch.num_graphs, seen + batch.num_graphs
+            total, seen = total + loss.item() * batch.num_graphs, seen + batch.num_graphs
         val_logits = predict(net, val_graphs)
         val_acc = float((val_logits.argmax(-1) == y_val).float().mean()) if y_val.numel() else 0.0
         val_loss = float(F.cross_entropy(val_logits, y_val)) if y_val.numel() else total / seen
