@@ -3,17 +3,18 @@ from dg_assets import checks
 from dg_assets.condensation import condensation_report, condensed_graph
 from dg_assets.datasets import dataset
 from dg_assets.evaluation import leaderboard, student_report, teacher_report
-from dg_assets.jobs import condensation_job, datasets_job, students_job, teachers_job
+from dg_assets.graph_distillation import distilled_graphs, graph_dataset, graph_distillation_report
+from dg_assets.jobs import condensation_job, datasets_job, graph_distillation_job, students_job, teachers_job
 from dg_assets.schedules import all_schedules
 from dg_assets.students import student
 from dg_assets.teachers import teacher
 
 all_assets = [dataset, teacher, teacher_report, student, student_report, condensed_graph, condensation_report,
-              leaderboard]
+              graph_dataset, distilled_graphs, graph_distillation_report, leaderboard]
 all_asset_checks = [checks.splits_are_disjoint, checks.labels_in_range, checks.features_are_finite,
                     checks.edges_in_range, checks.teacher_beats_chance, checks.exact_node_budget,
                     checks.every_class_present, checks.condensed_features_are_finite,
                     checks.adjacency_is_symmetric_and_nonnegative]
-all_jobs = [datasets_job, teachers_job, students_job, condensation_job]
+all_jobs = [datasets_job, teachers_job, students_job, condensation_job, graph_distillation_job]
 
 __all__ = ["all_asset_checks", "all_assets", "all_jobs", "all_schedules"]

@@ -68,7 +68,7 @@ def student_report(context: AssetExecutionContext, student, warehouse: DuckDBWar
 
 
 @asset(
-    deps=[teacher_report, student_report, "condensation_report"],
+    deps=[teacher_report, student_report, "condensation_report", "graph_distillation_report"],
     kinds={"duckdb"},
     group_name="reports",
     owners=["team:graphdistill"],

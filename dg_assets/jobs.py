@@ -2,7 +2,13 @@
 
 from dagster import AssetSelection, define_asset_job
 
-from dg_assets.partitions import dataset_partitions, dataset_x_condensation, dataset_x_student, dataset_x_teacher
+from dg_assets.partitions import (
+    dataset_partitions,
+    dataset_x_condensation,
+    dataset_x_student,
+    dataset_x_teacher,
+    graph_dataset_x_distillation,
+)
 
 datasets_job = define_asset_job(
     "datasets_job", selection=AssetSelection.groups("datasets"), partitions_def=dataset_partitions,
@@ -19,4 +25,9 @@ students_job = define_asset_job(
 condensation_job = define_asset_job(
     "condensation_job", selection=AssetSelection.groups("condensation"), partitions_def=dataset_x_condensation,
     description="Condense and evaluate dataset x condensation-setting partitions.",
+)
+graph_distillation_job = define_asset_job(
+    "graph_distillation_job", selection=AssetSelection.assets("distilled_graphs", "graph_distillation_report"),
+    partitions_def=graph_dataset_x_distillation,
+    description="Distil and evaluate TU graph datasets x graph-distillation settings.",
 )

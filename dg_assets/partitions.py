@@ -43,3 +43,8 @@ condensation_setting_partitions = StaticPartitionsDefinition(list(_SETTINGS.cond
 dataset_x_condensation = MultiPartitionsDefinition(
     {"dataset": dataset_partitions, "setting": condensation_setting_partitions}
 )
+
+graph_dataset_partitions = StaticPartitionsDefinition(list(_SETTINGS.graph_datasets))
+graph_dataset_x_distillation = MultiPartitionsDefinition(
+    {"dataset": graph_dataset_partitions, "setting": StaticPartitionsDefinition(list(_SETTINGS.graph_distillation))}
+)

@@ -19,7 +19,8 @@ from dagster import (
 
 from dg_assets.condensation import condensed_graph
 from dg_assets.datasets import dataset
-from dg_assets.jobs import condensation_job, datasets_job, students_job, teachers_job
+from dg_assets.graph_distillation import distilled_graphs, graph_dataset
+from dg_assets.jobs import condensation_job, datasets_job, graph_distillation_job, students_job, teachers_job
 from dg_assets.students import student
 from dg_assets.teachers import teacher
 
@@ -84,4 +85,6 @@ nightly_datasets = grid_schedule(datasets_job, dataset)
 nightly_teachers = grid_schedule(teachers_job, teacher, parents=[dataset])
 nightly_students = grid_schedule(students_job, student, parents=[dataset, teacher])
 nightly_condensation = grid_schedule(condensation_job, condensed_graph, parents=[dataset])
-all_schedules = [nightly_datasets, nightly_teachers, nightly_students, nightly_condensation]
+nightly_graph_distillation = grid_schedule(graph_distillation_job, distilled_graphs, parents=[graph_dataset])
+all_schedules = [nightly_datasets, nightly_teachers, nightly_students, nightly_condensation,
+                 nightly_graph_distillation]

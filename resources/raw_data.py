@@ -21,3 +21,10 @@ class RawDataSource(ConfigurableResource):
 
         root = Path(self.data_root) if self.data_root else None
         return load_dataset(name, params, root, Path(self.cache_dir))
+
+    def load_graphs(self, name: str, params: dict[str, Any]) -> list[Data]:
+        """A TU graph-classification dataset (PyG ``TUDataset``) as a list of graphs."""
+        from kernels.graphs import load_tu_dataset
+
+        root = Path(self.data_root) if self.data_root else None
+        return load_tu_dataset(name, params, root, Path(self.cache_dir))

@@ -88,6 +88,32 @@ class CondensationEvaluation(BaseModel):
     epochs: int = Field(600, ge=1)
 
 
+class GraphDistillationSetting(BaseModel):
+    """A distilled graph-classification training set: a graph condenser ``method`` and ``params``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    method: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    def validated(self, key: str) -> Any:
+        from kernels.graph_condense import graph_condenser_config
+
+        try:
+            return graph_condenser_config(self.method, self.params)
+        except ValueError as err:
+            raise SettingError(f"graph distillation setting {key!r}: {err}") from err
+
+
+class GraphDistillationEvaluation(BaseModel):
+    """Graph-level protocol: ``archs`` trained on each split seed's distilled set, ``seeds``
+    stratified 80/10/10 splits, ``epochs`` per run; every seed is reported."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    archs: list[str] = Field(default_factory=lambda: ["gin", "gcn", "gat"], min_length=1)
+    seeds: int = Field(10, ge=1)
+    epochs: int = Field(100, ge=1)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     datasets: dict[str, dict[str, Any]]
@@ -95,6 +121,9 @@ class Settings(BaseModel):
     students: dict[str, StudentSetting] = Field(default_factory=dict)
     condensation: dict[str, CondensationSetting] = Field(default_factory=dict)
     condensation_evaluation: CondensationEvaluation = CondensationEvaluation()
+    graph_datasets: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    graph_distillation: dict[str, GraphDistillationSetting] = Field(default_factory=dict)
+    graph_distillation_evaluation: GraphDistillationEvaluation = GraphDistillationEvaluation()
 
     def model_post_init(self, _: Any) -> None:
         for key, student in self.students.items():
@@ -118,6 +147,19 @@ class Settings(BaseModel):
         if key not in self.condensation:
             raise SettingError(f"unknown condensation setting {key!r}; choose one of {sorted(self.condensation)}")
         setting = self.condensation[key]
+        setting.validated(key)
+        return setting
+
+    def graph_dataset(self, name: str) -> dict[str, Any]:
+        if name not in self.graph_datasets:
+            raise SettingError(f"unknown graph dataset {name!r}; choose one of {sorted(self.graph_datasets)}")
+        return self.graph_datasets[name]
+
+    def graph_distillation_setting(self, key: str) -> GraphDistillationSetting:
+        if key not in self.graph_distillation:
+            raise SettingError(f"unknown graph distillation setting {key!r}; "
+                               f"choose one of {sorted(self.graph_distillation)}")
+        setting = self.graph_distillation[key]
         setting.validated(key)
         return setting
 
@@ -163,3 +205,6 @@ class SettingsStore(ConfigurableResource):
 
     def condensation(self, key: str) -> CondensationSetting:
         return self.settings().condensation_setting(key)
+
+    def graph_distillation(self, key: str) -> GraphDistillationSetting:
+        return self.settings().graph_distillation_setting(key)

@@ -11,7 +11,9 @@ def test_definitions_load_with_the_configured_partitions():
     settings = load_settings()
     graph = defs.resolve_asset_graph()
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
-    assert {"dataset", "teacher", "teacher_report", "student", "student_report", "leaderboard"} <= keys
+    assert {"dataset", "teacher", "teacher_report", "student", "student_report", "condensed_graph",
+            "condensation_report", "graph_dataset", "distilled_graphs", "graph_distillation_report",
+            "leaderboard"} <= keys
     teacher = defs.resolve_assets_def("teacher")
     partition_keys = teacher.partitions_def.get_partition_keys()
     assert "cora|gcn" in partition_keys

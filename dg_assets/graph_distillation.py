@@ -1,0 +1,106 @@
+"""Graph-level distillation: TU ``graph_dataset``, Mirage / coreset ``distilled_graphs`` and their report."""
+
+import json
+
+from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
+
+from dg_assets.evaluation import markdown_table
+from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
+from dg_assets.partitions import from_dataset, graph_dataset_partitions, graph_dataset_x_distillation
+from dg_assets.versions import source_version
+from resources.device import TorchDevice
+from resources.provenance import code_version
+from resources.raw_data import RawDataSource
+from resources.settings import SettingsStore
+from resources.warehouse import DuckDBWarehouse
+
+
+@asset(
+    partitions_def=graph_dataset_partitions,
+    kinds={"pytorch"},
+    group_name="graph_distillation",
+    owners=["team:graphdistill"],
+    code_version=source_version("kernels/graphs/data.py", "kernels/graphs/collection.py"),
+)
+def graph_dataset(context: AssetExecutionContext, settings: SettingsStore, raw_data: RawDataSource):
+    """TU graph-classification dataset; node features are one-hot node labels (degree where none)."""
+    from kernels.graphs.collection import GraphCollection
+
+    name = context.partition_key
+    graphs = raw_data.load_graphs(name, settings.settings().graph_dataset(name))
+    collection = GraphCollection.from_graphs(name, graphs)
+    context.add_output_metadata(collection.summary())
+    return collection
+
+
+@asset(
+    partitions_def=graph_dataset_x_distillation,
+    ins={"graph_dataset": AssetIn(partition_mapping=from_dataset)},
+    kinds={"pytorch"},
+    group_name="graph_distillation",
+    owners=["team:graphdistill"],
+    code_version=source_version("kernels/graph_condense"),
+)
+def distilled_graphs(context: AssetExecutionContext, graph_dataset, settings: SettingsStore):
+    """Distilled training set per split seed (Mirage trees or a coreset); CPU work, no GNN training."""
+    from kernels.graph_condense.per_split import distill_per_split
+
+    key = context.partition_key.keys_by_dimension["setting"]
+    setting = settings.graph_distillation(key)
+    seeds = range(settings.settings().graph_distillation_evaluation.seeds)
+    distilled = distill_per_split(setting.method, setting.params, graph_dataset.graphs(), seeds,
+                                  log=context.log.info)
+    context.add_output_metadata(distilled.summary() | {"hyperparameters": json.dumps(setting.model_dump())})
+    return distilled
+
+
+@asset(
+    partitions_def=graph_dataset_x_distillation,
+    ins={"graph_dataset": AssetIn(partition_mapping=from_dataset)},
+    pool=GPU_POOL,
+    op_tags=GPU_OP_TAGS,
+    kinds={"pytorch", "duckdb"},
+    group_name="graph_distillation",
+    owners=["team:graphdistill"],
+    code_version=source_version("kernels/graphs/train.py", "kernels/graphs/models.py",
+                                "dg_assets/graph_distillation.py"),
+)
+def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, graph_dataset,
+                              device: TorchDevice, settings: SettingsStore,
+                              warehouse: DuckDBWarehouse) -> MaterializeResult:
+    """GNNs trained on each seed's distilled set, scored on that seed's real test graphs."""
+    from kernels.graphs import GraphTrainConfig, train_graph_classifier
+
+    keys = context.partition_key.keys_by_dimension
+    protocol = settings.settings().graph_distillation_evaluation
+    graphs = graph_dataset.graphs()
+    classes = int(graph_dataset.y.max()) + 1
+    summary = distilled_graphs.summary()
+    common = {"dataset": keys["dataset"], "setting": keys["setting"], "method": distilled_graphs.method,
+              "code_version": code_version(), "run_id": context.run_id}
+    rows = [common | {"metric": metric, "value": float(summary[field]), "seed": 0, "seconds": summary["seconds"]}
+            for metric, field in (("bytes_fraction", "bytes_fraction"), ("distilled_bytes", "nbytes"),
+                                  ("distill_seconds", "seconds"))]
+    table = []
+    with device.scope(0):
+        for position, arch in enumerate(protocol.archs):
+            accs = []
+            for seed, (split, distilled) in enumerate(zip(distilled_graphs.splits, distilled_graphs.distilled)):
+                _, val, test = split
+                trained = train_graph_classifier(
+                    arch, {}, distilled.graphs(), [graphs[i] for i in val.tolist()],
+                    [graphs[i] for i in test.tolist()], GraphTrainConfig(epochs=protocol.epochs),
+                    sample_weights=distilled.sample_weights, num_classes=classes, seed=seed)
+                suffix = "" if position == 0 else f"@{arch}"
+                for metric in ("test_acc", "test_auc"):
+                    if metric in trained.metrics:
+                        rows.append(common | {"metric": metric + suffix, "value": trained.metrics[metric],
+                                              "seed": seed, "seconds": trained.seconds})
+                accs.append(trained.metrics["test_acc"])
+            mean = sum(accs) / len(accs)
+            std = (sum((a - mean) ** 2 for a in accs) / max(len(accs) - 1, 1)) ** 0.5
+            table.append([arch, f"{100 * mean:.2f} ± {100 * std:.2f}", len(accs)])
+    written = warehouse.replace_results("graph_distillation_report", context.partition_key, rows)
+    report = markdown_table(["architecture", "test acc (%)", "seeds"], table)
+    return MaterializeResult(metadata={"report": MetadataValue.md(report), "rows_written": written,
+                                       "bytes_fraction": summary["bytes_fraction"]})

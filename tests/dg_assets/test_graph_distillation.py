@@ -1,0 +1,35 @@
+"""graph_dataset -> distilled_graphs -> graph_distillation_report for MUTAG, in process."""
+from pathlib import Path
+
+import yaml
+from dagster import MultiPartitionKey, materialize
+
+from dg_assets import all_asset_checks, all_assets
+from dg_assets.graph_distillation import distilled_graphs, graph_dataset, graph_distillation_report
+from resources import local_resources
+from resources.settings import DEFAULT_SETTINGS
+from tests.conftest import require_real_data
+
+GRAPH = [*all_assets, *all_asset_checks]
+
+
+def test_mirage_on_mutag_end_to_end(tmp_path, instance):
+    require_real_data("tu", "MUTAG")
+    settings = yaml.safe_load(Path(DEFAULT_SETTINGS).read_text())
+    settings["graph_distillation_evaluation"] = {"archs": ["gin"], "seeds": 2, "epochs": 15}
+    path = tmp_path / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=str(path))
+
+    result = materialize(GRAPH, selection=[graph_dataset], partition_key="MUTAG", resources=resources,
+                         instance=instance)
+    assert result.asset_materializations_for_node("graph_dataset")[0].metadata["num_graphs"].value == 188
+    key = MultiPartitionKey({"dataset": "MUTAG", "setting": "mirage-l2"})
+    result = materialize(GRAPH, selection=[distilled_graphs, graph_distillation_report], partition_key=key,
+                         resources=resources, instance=instance)
+    meta = result.asset_materializations_for_node("distilled_graphs")[0].metadata
+    assert meta["split_seeds"].value == 2 and 0 < meta["bytes_fraction"].value < 0.5
+    rows = resources["warehouse"].query(
+        "SELECT metric, count(*) AS n FROM results WHERE asset = 'graph_distillation_report' GROUP BY ALL ORDER BY ALL")
+    counts = dict(rows.rows())
+    assert counts["test_acc"] == 2 and counts["test_auc"] == 2 and counts["bytes_fraction"] == 1
