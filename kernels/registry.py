@@ -6,7 +6,9 @@ duplicates and, for an unknown name, raises a ``ValueError`` listing the choices
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 T = TypeVar("T")
 
@@ -43,6 +45,17 @@ class Registry(Generic[T]):
         if spec is None:
             raise ValueError(f"unknown {self.family} {name!r}; choose one of {self.names()}")
         return spec
+
+    def config(self, name: str, params: dict[str, Any]) -> BaseModel:
+        """Validate ``params`` with the ``config_cls`` of ``name``'s spec.
+
+        Errors name the family, the method and (from pydantic) the bad field and value.
+        """
+        spec = self.get(name)
+        try:
+            return spec.config_cls(**params)
+        except (ValidationError, ValueError) as err:
+            raise ValueError(f"{self.family} {name!r}: invalid parameters: {err}") from err
 
     def names(self) -> list[str]:
         return sorted(self._specs)

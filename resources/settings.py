@@ -1,14 +1,15 @@
 """The settings file: every dataset and every named hyperparameter setting, in one place.
 
-A *setting* is a named point in hyperparameter space (``gcn``, ``sage-h256``); the
+A *setting* is a named point in hyperparameter space (``gcn``, ``clustgdd-r0.5``); the
 partition keys of the asset graph are read from this file, so a sweep is an edit here.
 """
 from __future__ import annotations
 
 import functools
+import importlib
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import yaml
 from dagster import ConfigurableResource
@@ -19,9 +20,33 @@ from resources.home import REPO_ROOT
 # $GRAPHDISTILL_SETTINGS points a deployment (or a test) at another settings file.
 DEFAULT_SETTINGS = Path(os.environ.get("GRAPHDISTILL_SETTINGS", REPO_ROOT / "settings.yaml"))
 
+S = TypeVar("S")
+
 
 class SettingError(ValueError):
     """An unknown or invalid setting; the message names it and lists what is allowed."""
+
+
+class MethodSetting(BaseModel):
+    """A registered ``method`` with its ``params``, validated by that family's registry.
+
+    ``registry`` is ``"module:NAME"`` of the family's ``Registry``; importing it lazily keeps
+    torch out of definition loading.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    kind: ClassVar[str]
+    registry: ClassVar[str]
+    method: str
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    def validated(self, key: str) -> Any:
+        """The method's typed config; errors name the setting ``key``."""
+        module, _, name = self.registry.partition(":")
+        try:
+            return getattr(importlib.import_module(module), name).config(self.method, self.params)
+        except ValueError as err:
+            raise SettingError(f"{self.kind} setting {key!r}: {err}") from err
 
 
 class TeacherSetting(BaseModel):
@@ -44,38 +69,26 @@ class TeacherSetting(BaseModel):
             raise SettingError(f"teacher setting {key!r}: {err}") from err
 
 
-class StudentSetting(BaseModel):
-    """A student: a registered distillation ``method``, the ``teacher`` setting it learns from,
-    and the method's ``params``."""
+class StudentSetting(MethodSetting):
+    """A student: a distillation ``method``, its ``params`` and the ``teacher`` setting it learns from."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    method: str
+    kind = "student"
+    registry = "kernels.students:STUDENTS"
     teacher: str
-    params: dict[str, Any] = Field(default_factory=dict)
-
-    def validated(self, key: str) -> Any:
-        from kernels.students.registry import student_config
-
-        try:
-            return student_config(self.method, self.params)
-        except ValueError as err:
-            raise SettingError(f"student setting {key!r}: {err}") from err
 
 
-class CondensationSetting(BaseModel):
-    """A condensed graph: a registered condenser ``method`` and its ``params`` (``ratio``, ...)."""
+class CondensationSetting(MethodSetting):
+    """A condensed graph: a condenser ``method`` and its ``params`` (``ratio``, ...)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    method: str
-    params: dict[str, Any] = Field(default_factory=dict)
+    kind = "condensation"
+    registry = "kernels.condense:CONDENSERS"
 
-    def validated(self, key: str) -> Any:
-        from kernels.condense import condenser_config
 
-        try:
-            return condenser_config(self.method, self.params)
-        except ValueError as err:
-            raise SettingError(f"condensation setting {key!r}: {err}") from err
+class GraphDistillationSetting(MethodSetting):
+    """A distilled graph-classification training set: a graph condenser and its ``params``."""
+
+    kind = "graph distillation"
+    registry = "kernels.graph_condense:GRAPH_CONDENSERS"
 
 
 class CondensationEvaluation(BaseModel):
@@ -88,22 +101,6 @@ class CondensationEvaluation(BaseModel):
     epochs: int = Field(600, ge=1)
 
 
-class GraphDistillationSetting(BaseModel):
-    """A distilled graph-classification training set: a graph condenser ``method`` and ``params``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    method: str
-    params: dict[str, Any] = Field(default_factory=dict)
-
-    def validated(self, key: str) -> Any:
-        from kernels.graph_condense import graph_condenser_config
-
-        try:
-            return graph_condenser_config(self.method, self.params)
-        except ValueError as err:
-            raise SettingError(f"graph distillation setting {key!r}: {err}") from err
-
-
 class GraphDistillationEvaluation(BaseModel):
     """Graph-level protocol: ``archs`` trained on each split seed's distilled set, ``seeds``
     stratified 80/10/10 splits, ``epochs`` per run; every seed is reported."""
@@ -112,6 +109,15 @@ class GraphDistillationEvaluation(BaseModel):
     archs: list[str] = Field(default_factory=lambda: ["gin", "gcn", "gat"], min_length=1)
     seeds: int = Field(10, ge=1)
     epochs: int = Field(100, ge=1)
+
+
+def _lookup(table: dict[str, S], key: str, what: str) -> S:
+    if key not in table:
+        raise SettingError(f"unknown {what} {key!r}; choose one of {sorted(table)}")
+    entry = table[key]
+    if hasattr(entry, "validated"):
+        entry.validated(key)
+    return entry
 
 
 class Settings(BaseModel):
@@ -132,43 +138,22 @@ class Settings(BaseModel):
                                    f"choose one of {sorted(self.teachers)}")
 
     def dataset(self, name: str) -> dict[str, Any]:
-        if name not in self.datasets:
-            raise SettingError(f"unknown dataset {name!r}; choose one of {sorted(self.datasets)}")
-        return self.datasets[name]
+        return _lookup(self.datasets, name, "dataset")
 
     def teacher(self, key: str) -> TeacherSetting:
-        if key not in self.teachers:
-            raise SettingError(f"unknown teacher setting {key!r}; choose one of {sorted(self.teachers)}")
-        setting = self.teachers[key]
-        setting.validated(key)
-        return setting
-
-    def condensation_setting(self, key: str) -> CondensationSetting:
-        if key not in self.condensation:
-            raise SettingError(f"unknown condensation setting {key!r}; choose one of {sorted(self.condensation)}")
-        setting = self.condensation[key]
-        setting.validated(key)
-        return setting
-
-    def graph_dataset(self, name: str) -> dict[str, Any]:
-        if name not in self.graph_datasets:
-            raise SettingError(f"unknown graph dataset {name!r}; choose one of {sorted(self.graph_datasets)}")
-        return self.graph_datasets[name]
-
-    def graph_distillation_setting(self, key: str) -> GraphDistillationSetting:
-        if key not in self.graph_distillation:
-            raise SettingError(f"unknown graph distillation setting {key!r}; "
-                               f"choose one of {sorted(self.graph_distillation)}")
-        setting = self.graph_distillation[key]
-        setting.validated(key)
-        return setting
+        return _lookup(self.teachers, key, "teacher setting")
 
     def student(self, key: str) -> StudentSetting:
-        if key not in self.students:
-            raise SettingError(f"unknown student setting {key!r}; choose one of {sorted(self.students)}")
-        setting = self.students[key]
-        setting.validated(key)
-        return setting
+        return _lookup(self.students, key, "student setting")
+
+    def condensation_setting(self, key: str) -> CondensationSetting:
+        return _lookup(self.condensation, key, "condensation setting")
+
+    def graph_dataset(self, name: str) -> dict[str, Any]:
+        return _lookup(self.graph_datasets, name, "graph dataset")
+
+    def graph_distillation_setting(self, key: str) -> GraphDistillationSetting:
+        return _lookup(self.graph_distillation, key, "graph distillation setting")
 
 
 def parse_settings(text: str, source: str = "<text>") -> Settings:

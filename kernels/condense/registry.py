@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 from torch import Tensor
 from torch_geometric.data import Data
 
@@ -64,11 +64,7 @@ def register_condenser(name: str, config_cls: type[CondenserConfig], needs_teach
 
 def condenser_config(method: str, params: dict[str, Any]) -> CondenserConfig:
     """Validate ``params`` for ``method``; errors name the method and the bad field and value."""
-    spec = CONDENSERS.get(method)
-    try:
-        return spec.config_cls(**params)
-    except ValidationError as err:
-        raise ValueError(f"condenser {method!r}: invalid parameters: {err}") from err
+    return CONDENSERS.config(method, params)
 
 
 def condense(method: str, params: dict[str, Any], data: Data, *, device: torch.device | str = "cpu",

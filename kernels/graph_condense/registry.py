@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from torch import Tensor
 from torch_geometric.data import Data
 
@@ -42,11 +42,7 @@ def register_graph_condenser(name: str, config_cls: type[BaseModel], *, selects_
 
 def graph_condenser_config(method: str, params: dict[str, Any]) -> BaseModel:
     """The validated config of ``method``; a bad field is a ``ValueError`` naming it and its value."""
-    spec = GRAPH_CONDENSERS.get(method)
-    try:
-        return spec.config_cls(**params)
-    except ValidationError as err:
-        raise ValueError(f"graph condenser {method!r}: invalid parameters: {err}") from err
+    return GRAPH_CONDENSERS.config(method, params)
 
 
 def condense_graphs(method: str, params: dict[str, Any], graphs: list[Data], train_idx: Tensor, *,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor, nn
 
 from kernels.registry import Registry
@@ -131,11 +131,7 @@ def _mlp(in_dim: int, out_dim: int, cfg: ModelConfig) -> nn.Module:
 
 def model_config(name: str, params: dict[str, Any]) -> BaseModel:
     """Validate ``params`` for model ``name``; errors name the model and the bad field."""
-    spec = MODELS.get(name)
-    try:
-        return spec.config_cls(**params)
-    except ValidationError as err:
-        raise ValueError(f"model {name!r}: invalid parameters: {err}") from err
+    return MODELS.config(name, params)
 
 
 def build_model(name: str, params: dict[str, Any], in_dim: int, out_dim: int, seed: int | None = None) -> nn.Module:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor
 from torch_geometric.data import Data
 
@@ -96,11 +96,7 @@ def register_student(name: str, config_cls: type[StudentConfig]):
 
 
 def student_config(name: str, params: dict[str, Any]) -> StudentConfig:
-    spec = STUDENTS.get(name)
-    try:
-        return spec.config_cls(**params)
-    except (ValidationError, ValueError) as err:
-        raise ValueError(f"student {name!r}: invalid parameters: {err}") from err
+    return STUDENTS.config(name, params)
 
 
 def distill(method: str, params: dict[str, Any], data: Data, teacher: TrainedModel, *,
