@@ -5,13 +5,14 @@ import sys
 
 import duckdb
 
-from tests.conftest import REPO
+from tests.conftest import REPO, require_real_data
 
 
 def test_teacher_and_student_benchmarks_print_tables_and_write_rows(tmp_path):
     env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path)}
     runs = [["benchmarks.teachers", "--teachers", "mlp", "gcn"],
-            ["benchmarks.students", "--students", "glnn-sage", "ffg2m-sage-ind"]]
+            ["benchmarks.students", "--students", "glnn-sage", "ffg2m-sage-ind"],
+            ["benchmarks.condensation", "--settings", "random-r0.5", "kcenter-r0.5", "--epochs", "20"]]
     for module, *args in runs:
         done = subprocess.run([sys.executable, "-m", module, "--datasets", "sbm-small", "--seeds", "2",
                                "--device", "cpu", *args], cwd=REPO, env=env, capture_output=True, text=True,
@@ -22,3 +23,17 @@ def test_teacher_and_student_benchmarks_print_tables_and_write_rows(tmp_path):
         counts = dict(conn.execute("SELECT asset, count(*) FROM results GROUP BY asset").fetchall())
     assert counts["benchmark_teachers"] == 2 * 2 * 2  # teachers x seeds x (val, test)
     assert counts["benchmark_students"] > 0
+    assert counts["benchmark_condensation"] == 2 * 2  # settings x seeds (gcn)
+
+
+def test_graph_distillation_benchmark_reports_every_seed(tmp_path):
+    require_real_data("tu", "MUTAG")
+    env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "benchmarks.graph_distillation", "--datasets", "MUTAG",
+                           "--settings", "mirage-l2", "random-g20", "--seeds", "2", "--epochs", "5",
+                           "--archs", "gin"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "| MUTAG | mirage-l2 |" in done.stdout and "| MUTAG | random-g20 |" in done.stdout
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM results WHERE asset = 'benchmark_graph_distillation'"
+                            ).fetchone()[0] == 2 * 2
