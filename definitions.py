@@ -7,7 +7,7 @@ import os
 
 from dagster import Definitions
 
-from dg_assets import all_asset_checks, all_assets, all_jobs, all_schedules
+from dg_assets import all_asset_checks, all_assets, all_jobs, all_schedules, all_sensors
 from resources import local_resources
 
 
@@ -24,6 +24,7 @@ defs = Definitions(
     asset_checks=all_asset_checks,
     jobs=all_jobs,
     schedules=all_schedules,
+    sensors=all_sensors,
     resources=local_resources(),
     executor=_executor(),
 )

@@ -14,7 +14,8 @@ all_assets = [dataset, teacher, teacher_report, student, student_report, condens
 all_asset_checks = [checks.splits_are_disjoint, checks.labels_in_range, checks.features_are_finite,
                     checks.edges_in_range, checks.teacher_beats_chance, checks.exact_node_budget,
                     checks.every_class_present, checks.condensed_features_are_finite,
-                    checks.adjacency_is_symmetric_and_nonnegative]
+                    checks.adjacency_is_symmetric_and_nonnegative, *checks.leaderboard_freshness]
+all_sensors = [checks.freshness_sensor]
 all_jobs = [datasets_job, teachers_job, students_job, condensation_job, graph_distillation_job]
 
-__all__ = ["all_asset_checks", "all_assets", "all_jobs", "all_schedules"]
+__all__ = ["all_asset_checks", "all_assets", "all_jobs", "all_schedules", "all_sensors"]

@@ -1,6 +1,15 @@
 """Asset checks: each asks one question whose failure is a real fault in the data or model."""
 
-from dagster import AssetCheckResult, AssetCheckSeverity, AssetIn, asset_check
+from datetime import timedelta
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetIn,
+    asset_check,
+    build_last_update_freshness_checks,
+    build_sensor_for_freshness_checks,
+)
 
 from dg_assets.condensation import condensed_graph
 from dg_assets.datasets import dataset
@@ -97,3 +106,10 @@ def adjacency_is_symmetric_and_nonnegative(condensed_graph) -> AssetCheckResult:
     loops = contains_self_loops(condensed_graph.edge_index)
     return AssetCheckResult(passed=symmetric and negative == 0 and not loops,
                             metadata={"symmetric": symmetric, "negative_weights": negative, "self_loops": loops})
+
+
+# The leaderboard should be rebuilt at least daily (after the nightly schedules); a stale one
+# shows a warning in the UI. The sensor evaluates the check.
+leaderboard_freshness = build_last_update_freshness_checks(assets=["leaderboard"],
+                                                           lower_bound_delta=timedelta(hours=26))
+freshness_sensor = build_sensor_for_freshness_checks(freshness_checks=leaderboard_freshness)
