@@ -1,18 +1,12 @@
 """The web UI: start the Dagster webserver on a free loopback port, query it, open it in Chromium."""
-import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
+from tests.servers import dagster_server, graphql
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -20,47 +14,17 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 OUTPUT = REPO / "test-artifacts"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def webserver(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
     (home / "dagster").mkdir()
-    port = _free_port()
     env = os.environ | {"GRAPHDISTILL_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "dagster-webserver"), "-f", "definitions.py",
-                             "-h", "127.0.0.1", "-p", str(port)], cwd=REPO, env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/server_info", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"dagster-webserver did not start (exit code {proc.poll()})")
-                time.sleep(1)
+    with dagster_server("dagster-webserver", env) as url:
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # by PID: the server's own signal handling is not relied on
-        proc.wait(timeout=30)
-
-
-def _graphql(url: str, query: str) -> dict:
-    request = urllib.request.Request(f"{url}/graphql", data=json.dumps({"query": query}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.load(response)["data"]
 
 
 def test_graphql_lists_partitioned_dataset_and_teacher(webserver):
-    data = _graphql(webserver, "{ assetNodes { assetKey { path } isPartitioned partitionKeys } }")
+    data = graphql(webserver, "{ assetNodes { assetKey { path } isPartitioned partitionKeys } }")
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert {"dataset", "teacher", "teacher_report", "leaderboard"} <= nodes.keys()
     assert "cora" in nodes["dataset"]["partitionKeys"]
