@@ -1,10 +1,11 @@
 """Graph-level distillation: TU ``graph_dataset``, Mirage / coreset ``distilled_graphs`` and their report."""
 
 import json
+import statistics
 
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
 
-from dg_assets.evaluation import markdown_table
+from dg_assets.evaluation import format_mean_std, markdown_table
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
 from dg_assets.partitions import from_dataset, graph_dataset_partitions, graph_dataset_x_distillation
 from dg_assets.versions import source_version
@@ -97,9 +98,8 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
                         rows.append(common | {"metric": metric + suffix, "value": trained.metrics[metric],
                                               "seed": seed, "seconds": trained.seconds})
                 accs.append(trained.metrics["test_acc"])
-            mean = sum(accs) / len(accs)
-            std = (sum((a - mean) ** 2 for a in accs) / max(len(accs) - 1, 1)) ** 0.5
-            table.append([arch, f"{100 * mean:.2f} ± {100 * std:.2f}", len(accs)])
+            std = statistics.stdev(accs) if len(accs) > 1 else None
+            table.append([arch, format_mean_std(statistics.fmean(accs), std, len(accs)), len(accs)])
     written = warehouse.replace_results("graph_distillation_report", context.partition_key, rows)
     report = markdown_table(["architecture", "test acc (%)", "seeds"], table)
     return MaterializeResult(metadata={"report": MetadataValue.md(report), "rows_written": written,

@@ -2,6 +2,7 @@
 and distillation may only ever see those (the inductive guarantee)."""
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +26,10 @@ class SplitDistillation:
 
     def summary(self) -> dict[str, Any]:
         first = self.distilled[0].info
-        mean = lambda key: sum(d.info[key] for d in self.distilled) / len(self.distilled)  # noqa: E731
+
+        def mean(key: str) -> float:
+            return statistics.fmean(d.info[key] for d in self.distilled)
+
         return {"method": self.method, "split_seeds": len(self.seeds), "distilled_graphs": first["num_graphs"],
                 "nbytes": int(mean("nbytes")), "bytes_fraction": round(mean("bytes_fraction"), 5),
                 "seconds": round(mean("seconds"), 4)}
