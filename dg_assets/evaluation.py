@@ -24,6 +24,15 @@ def format_mean_std(mean: float, std: float | None, runs: int) -> str:
     return f"{100 * mean:.2f} ± {100 * std:.2f}" if runs > 1 and std is not None else f"{100 * mean:.2f}"
 
 
+def training_curves(context: AssetExecutionContext, trained, reports: ReportStore) -> dict:
+    """Loss and validation-accuracy curves of ``trained`` as a PNG beside the reports, plus metadata."""
+    from kernels.evaluate.plots import training_curves_png
+
+    asset, partition = context.asset_key.to_user_string(), context.partition_key
+    png = training_curves_png(trained.history, f"{asset} {partition}")
+    return reports.write_png("training_curves", png, folder=f"training_curves/{asset}/{partition.replace('|', '/')}")
+
+
 def write_report(context: AssetExecutionContext, asset: str, trained, method: str,
                  warehouse: DuckDBWarehouse) -> MaterializeResult:
     """Replace this partition's rows in ``results`` with ``trained``'s metrics."""

@@ -4,10 +4,12 @@ import json
 
 from dagster import AssetExecutionContext, AssetIn, asset
 
+from dg_assets.evaluation import training_curves
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
 from dg_assets.partitions import dataset_x_student, from_dataset, from_teacher
 from dg_assets.versions import source_version
 from resources.device import TorchDevice
+from resources.reports import ReportStore
 from resources.settings import SettingsStore
 
 
@@ -21,7 +23,8 @@ from resources.settings import SettingsStore
     owners=["team:graphdistill"],
     code_version=source_version("kernels/students", "kernels/losses", "kernels/evaluate/train.py"),
 )
-def student(context: AssetExecutionContext, dataset, teacher, device: TorchDevice, settings: SettingsStore):
+def student(context: AssetExecutionContext, dataset, teacher, device: TorchDevice, settings: SettingsStore,
+            reports: ReportStore):
     """Graph-free MLP student distilled from its teacher, selected on validation accuracy only."""
     from kernels.evaluate import measure
     from kernels.evaluate.latency import inference_seconds
@@ -40,5 +43,6 @@ def student(context: AssetExecutionContext, dataset, teacher, device: TorchDevic
     context.add_output_metadata(
         {k: round(v, 4) for k, v in trained.metrics.items()} | trained.run
         | {"method": setting.method, "mode": cfg.mode, "hyperparameters": json.dumps(setting.model_dump())}
+        | training_curves(context, trained, reports)
     )
     return trained

@@ -4,10 +4,12 @@ import json
 
 from dagster import AssetExecutionContext, AssetIn, asset
 
+from dg_assets.evaluation import training_curves
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
 from dg_assets.partitions import dataset_x_teacher, from_dataset
 from dg_assets.versions import source_version
 from resources.device import TorchDevice
+from resources.reports import ReportStore
 from resources.settings import SettingsStore
 
 
@@ -21,8 +23,8 @@ from resources.settings import SettingsStore
     owners=["team:graphdistill"],
     code_version=source_version("kernels/models", "kernels/evaluate/train.py", "kernels/evaluate/sampling.py"),
 )
-def teacher(context: AssetExecutionContext, dataset, device: TorchDevice,
-            settings: SettingsStore):
+def teacher(context: AssetExecutionContext, dataset, device: TorchDevice, settings: SettingsStore,
+            reports: ReportStore):
     """Trained teacher GNN with its soft logits, selected on validation accuracy only."""
     from kernels.data.stats import content_hash
     from kernels.evaluate import measure, train_node_classifier
@@ -37,5 +39,7 @@ def teacher(context: AssetExecutionContext, dataset, device: TorchDevice,
     context.add_output_metadata(
         {k: round(v, 4) for k, v in trained.metrics.items()} | trained.run
         | {"model": setting.model, "hyperparameters": json.dumps(setting.model_dump())}
+        | training_curves(context, trained, reports)
     )
     return trained
+

@@ -1,18 +1,22 @@
 """IO managers: graphs as Parquet tables, models and tensors as safe ``torch.save`` files.
 
-Every path comes from one ``_get_path`` (asset key + partition), and every write goes to a
-temporary name first and is renamed into place, so a killed run never leaves a half
-written artifact where a reader would find it.
+``root`` is a local folder or any fsspec URL (``s3://bucket/prefix``, ``gs://...``,
+``memory://...``), so artifacts move to object storage by config alone (``universal_pathlib``
+gives one path type for both). Every path comes from one ``_get_path`` (asset key +
+partition). Every file is written under a temporary name and then moved into place, so a
+killed run never leaves a half-written file where a reader would find it; the two tables of
+a graph carry the same write id, so a pair torn by a kill between the two moves is refused
+on read instead of being mixed.
 """
 from __future__ import annotations
 
-import os
-import shutil
 import uuid
-from pathlib import Path
 from typing import Any
 
 from dagster import ConfigurableIOManager, InputContext, MultiPartitionKey, OutputContext
+from upath import UPath
+
+WRITE_ID = b"graphdistill.write_id"
 
 
 class ArtifactError(RuntimeError):
@@ -22,8 +26,8 @@ class ArtifactError(RuntimeError):
 class _PathIOManager(ConfigurableIOManager):
     root: str
 
-    def _get_path(self, context: InputContext | OutputContext) -> Path:
-        path = Path(self.root).joinpath(*context.asset_key.path)
+    def _get_path(self, context: InputContext | OutputContext) -> UPath:
+        path = UPath(self.root).joinpath(*context.asset_key.path)
         if context.has_asset_partitions:
             key = context.asset_partition_key
             if isinstance(key, MultiPartitionKey):
@@ -33,9 +37,17 @@ class _PathIOManager(ConfigurableIOManager):
         return path
 
     @staticmethod
-    def _staging(path: Path) -> Path:
+    def _publish(path: UPath, write: Any) -> None:
+        """``write(file)`` into a temporary sibling of ``path``, then move it onto ``path``."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        return path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+        staging = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+        try:
+            with staging.open("wb") as file:
+                write(file)
+            staging.rename(path)
+        finally:
+            if staging.exists():
+                staging.unlink()
 
 
 class GraphTableIOManager(_PathIOManager):
@@ -47,19 +59,10 @@ class GraphTableIOManager(_PathIOManager):
         from resources.graph_tables import graph_to_tables
 
         path = self._get_path(context)
-        staging = self._staging(path)
-        staging.mkdir()
-        try:
-            nodes, edges = graph_to_tables(obj)
-            pq.write_table(nodes, staging / "nodes.parquet", compression="zstd")
-            pq.write_table(edges, staging / "edges.parquet", compression="zstd")
-            old = path.with_name(f".{path.name}.old-{uuid.uuid4().hex[:8]}")
-            if path.exists():
-                path.rename(old)
-            staging.rename(path)
-            shutil.rmtree(old, ignore_errors=True)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        write_id = uuid.uuid4().hex.encode()
+        for name, table in zip(("nodes", "edges"), graph_to_tables(obj)):
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), WRITE_ID: write_id})
+            self._publish(path / f"{name}.parquet", lambda file, t=table: pq.write_table(t, file, compression="zstd"))
         context.add_output_metadata({"path": str(path)})
 
     def load_input(self, context: InputContext) -> Any:
@@ -69,7 +72,14 @@ class GraphTableIOManager(_PathIOManager):
 
         path = self._get_path(context)
         try:
-            return tables_to_graph(pq.read_table(path / "nodes.parquet"), pq.read_table(path / "edges.parquet"))
+            tables = []
+            for name in ("nodes", "edges"):
+                with (path / f"{name}.parquet").open("rb") as file:
+                    tables.append(pq.read_table(file))
+            ids = {(t.schema.metadata or {}).get(WRITE_ID) for t in tables}
+            if len(ids) != 1:
+                raise ValueError("nodes and edges come from different writes")
+            return tables_to_graph(*tables)
         except (OSError, KeyError, ValueError) as err:
             raise ArtifactError(f"graph artifact {str(path)!r} is missing or corrupt ({err}); "
                                 f"rematerialize {context.asset_key.to_user_string()}") from err
@@ -87,13 +97,8 @@ class TensorIOManager(_PathIOManager):
         import torch
 
         path = self._get_path(context).with_suffix(".pt")
-        staging = self._staging(path)
-        try:
-            kind = f"{type(obj).__module__}:{type(obj).__qualname__}"
-            torch.save({"type": kind, "payload": obj.to_payload()}, staging)
-            os.replace(staging, path)
-        finally:
-            staging.unlink(missing_ok=True)
+        stored = {"type": f"{type(obj).__module__}:{type(obj).__qualname__}", "payload": obj.to_payload()}
+        self._publish(path, lambda file: torch.save(stored, file))
         context.add_output_metadata({"path": str(path), "bytes": path.stat().st_size})
 
     def load_input(self, context: InputContext) -> Any:
@@ -101,14 +106,15 @@ class TensorIOManager(_PathIOManager):
 
         path = self._get_path(context).with_suffix(".pt")
         try:
-            payload = torch.load(path, weights_only=True, map_location="cpu")
+            with path.open("rb") as file:
+                payload = torch.load(file, weights_only=True, map_location="cpu")
         except Exception as err:  # torch raises many types for truncated or foreign files
             raise ArtifactError(f"artifact {str(path)!r} is missing or corrupt ({type(err).__name__}: "
                                 f"{err}); rematerialize {context.asset_key.to_user_string()}") from err
         return _rebuild(payload, path)
 
 
-def _rebuild(stored: dict[str, Any], path: Path) -> Any:
+def _rebuild(stored: dict[str, Any], path: UPath) -> Any:
     import importlib
 
     module, _, name = str(stored.get("type", "")).partition(":")

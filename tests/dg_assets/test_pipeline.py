@@ -46,6 +46,10 @@ def test_cora_dataset_teacher_report_end_to_end(tmp_path, instance):
     meta = result.asset_materializations_for_node("teacher")[0].metadata
     assert meta["test_acc"].value > 0.7
     assert {"val_acc", "epochs", "wall_time_s", "peak_memory_mb", "device", "seed", "data_hash"} <= meta.keys()
+    assert Path(meta["training_curves_png"].value).read_bytes()[:4] == b"\x89PNG"
+    assert meta["training_curves_png"].value.endswith("training_curves/teacher/cora/sgc/training_curves.png")
+    [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "teacher_beats_plain_mlp"]
+    assert check.passed and check.metadata["val_acc"].value >= check.metadata["plain_mlp_val_acc"].value
 
     rows = resources["warehouse"].query(
         "SELECT metric, value, dataset, setting, method, code_version FROM results ORDER BY metric")
@@ -84,6 +88,18 @@ def test_bad_hyperparameter_fails_and_keeps_the_good_artifact(tmp_path, instance
     assert sorted(p.name for p in artifact.parent.iterdir()) == ["mlp.pt"]
 
 
+def test_undertrained_teacher_fails_the_plain_mlp_check(tmp_path, instance):
+    """A GCN trained one epoch at a tiny learning rate is caught by the MLP bar (a warning)."""
+    path = _settings_with(tmp_path, "teachers", "gcn", {"model": "gcn", "params": {"hidden": 8},
+                                                         "train": {"epochs": 1, "lr": 1.0e-6}})
+    resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=path)
+    _run([dataset], "sbm-small", resources, instance)
+    result = _run([teacher], MultiPartitionKey({"dataset": "sbm-small", "setting": "gcn"}), resources, instance)
+    [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "teacher_beats_plain_mlp"]
+    assert not check.passed and check.severity.value == "WARN"
+    assert check.metadata["plain_mlp_val_acc"].value > check.metadata["val_acc"].value
+
+
 def test_missing_raw_file_fails_the_dataset_run_clearly(tmp_path, instance):
     path = _settings_with(tmp_path, "datasets", "amazon-photo",
                           {"format": "gnn-benchmark", "file": "gnn-benchmark/does-not-exist.npz"})
@@ -117,6 +133,8 @@ def test_cora_teacher_student_report(tmp_path, instance):
     meta = result.asset_materializations_for_node("student")[0].metadata
     assert meta["teacher"].value == "sage" and meta["method"].value == "glnn"
     assert meta["test_acc"].value > 0.65  # a plain MLP reaches ~0.57 on Cora
+    [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "student_not_worse_than_plain_mlp"]
+    assert check.passed, check.metadata
     rows = resources["warehouse"].query("SELECT method, metric FROM results WHERE asset = 'student_report'")
     assert set(rows["method"]) == {"glnn"} and {"teacher_test_acc", "inference_ms"} <= set(rows["metric"])
 
