@@ -13,8 +13,8 @@ from kernels.evaluate.condensed import evaluate_condensed
 # Small loops so every method runs in about a second on a shared CPU.
 FAST = {
     "clustgdd": {"linear_epochs": 50, "refine_steps": 4, "eval_every": 2, "select_epochs": 15, "hidden": 32},
-    "gcond": {"epochs": 2, "outer_loops": 2, "hidden": 32, "generator_hidden": 16},
-    "doscond": {"epochs": 3, "hidden": 32, "generator_hidden": 16},
+    "gcond": {"epochs": 3, "outer_loops": 3, "inner_loops": 2, "generator_hidden": 16},
+    "doscond": {"epochs": 5, "generator_hidden": 16},
     "gcdm": {"epochs": 5, "hidden": 32, "generator_hidden": 16},
 }
 SHORT = TrainConfig(epochs=40, patience=40)
@@ -159,3 +159,84 @@ def test_nan_features_fail_fast_with_the_stage(small_graph):
     small_graph.x[0, 0] = float("nan")
     with pytest.raises(FloatingPointError, match=r"clustgdd linear classifier: loss is not finite at step 1"):
         run("clustgdd", small_graph)
+
+
+def test_generated_adjacency_is_symmetric_non_negative_and_starts_sparse():
+    from kernels.condense.synthetic import StructureGenerator
+
+    torch.manual_seed(0)
+    adj = StructureGenerator(16, hidden=8, edge_prior=0.01)(torch.rand(9, 16))
+    assert torch.allclose(adj, adj.t()) and (adj >= 0).all() and (adj.diagonal() == 0).all()
+    off = adj[~torch.eye(9, dtype=torch.bool)]
+    assert off.max() < 0.05  # near edge_prior, not the complete graph an unbiased sigmoid gives
+
+
+def test_closed_form_class_gradients_match_autograd():
+    from kernels.condense.gcond import class_weight_gradients
+
+    g = torch.Generator().manual_seed(0)
+    z, y = torch.randn(12, 5, generator=g), torch.tensor([0, 1, 2] * 4)
+    weight, bias = torch.randn(5, 3, generator=g, requires_grad=True), torch.randn(3, generator=g)
+    grads = class_weight_gradients(z, y, weight, bias, 3)
+    for c in range(3):
+        loss = torch.nn.functional.cross_entropy(z[y == c] @ weight + bias, y[y == c])
+        assert torch.allclose(grads[c], torch.autograd.grad(loss, weight)[0], atol=1e-6)
+
+
+def test_gradient_matching_steps_reduce_the_distance(small_graph):
+    from kernels.condense.gcond import class_weight_gradients, gradient_distance
+    from kernels.condense.propagate import normalized_adjacency, sgc_features
+    from kernels.condense.synthetic import SyntheticGraph
+
+    torch.manual_seed(0)
+    budgets = torch.tensor([3, 3, 3])
+    syn = SyntheticGraph(small_graph, budgets, seed=0, generator_hidden=16)
+    z = sgc_features(normalized_adjacency(small_graph.edge_index, small_graph.num_nodes), small_graph.x, 2)
+    mask = small_graph.train_mask
+    weight, bias = torch.randn(small_graph.num_features, 3), torch.zeros(3)
+    g_real = class_weight_gradients(z[mask], small_graph.y[mask], weight, bias, 3)
+    opt = torch.optim.Adam(syn.parameters(), lr=0.01)
+
+    def distance():
+        return gradient_distance(g_real, class_weight_gradients(syn.propagated(2), syn.y, weight, bias, 3)).sum()
+    before = distance().item()
+    for _ in range(20):
+        opt.zero_grad()
+        distance().backward()
+        opt.step()
+    assert distance().item() < 0.5 * before
+
+
+def test_gcdm_real_class_means_equal_a_full_graph_pass_and_matching_closes_the_gap(small_graph):
+    from kernels.condense.gcdm import RealClassMeans, class_means
+    from kernels.condense.propagate import normalized_adjacency
+    from kernels.condense.synthetic import SyntheticGraph
+
+    g = torch.Generator().manual_seed(0)
+    w1, w2 = torch.randn(small_graph.num_features, 8, generator=g), torch.randn(8, 8, generator=g)
+    adj = normalized_adjacency(small_graph.edge_index, small_graph.num_nodes).to_dense()
+    hidden = torch.relu(adj @ small_graph.x @ w1)
+    mask, y = small_graph.train_mask, small_graph.y
+    full = [class_means(hidden[mask], y[mask], 3), class_means((adj @ hidden @ w2)[mask], y[mask], 3)]
+    real = RealClassMeans(small_graph, 3)(w1, w2)
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(real, full))
+
+    syn = SyntheticGraph(small_graph, torch.tensor([3, 3, 3]), seed=0, generator_hidden=None)
+    opt = torch.optim.Adam(syn.parameters(), lr=0.05)
+
+    def gap():
+        h = torch.relu(syn.x @ w1)  # edgeless synthetic graph: Â' = I
+        return sum((r - class_means(s, syn.y, 3)).pow(2).sum() for r, s in zip(real, [h, h @ w2]))
+    before = gap().item()
+    for _ in range(30):
+        opt.zero_grad()
+        gap().backward()
+        opt.step()
+    assert gap().item() < 0.5 * before
+
+
+@pytest.mark.parametrize("method", ["gcond", "doscond", "gcdm"])
+def test_learned_condensers_train_an_accurate_gcn(method, small_graph):
+    report = evaluate_condensed(default_run(method, small_graph), small_graph, cfg=SHORT, seeds=(0,))
+    rand = evaluate_condensed(default_run("random", small_graph), small_graph, cfg=SHORT, seeds=(0,))
+    assert report["test_acc_mean"] > 0.6 and report["test_acc_mean"] >= rand["test_acc_mean"] - 0.05
