@@ -19,8 +19,30 @@ from torch_geometric.data import Data
 from kernels.models import MODELS, build_model
 
 Log = Callable[[str], None]
-# Loss of full-graph logits; the default is cross-entropy on the training nodes.
-Objective = Callable[[Tensor, Data], Tensor]
+
+
+class RepresentationObjective(nn.Module):
+    """A training objective that reads the model's hidden representation besides its logits.
+
+    Representation-level distillation (VQGraph's token matching) compares the student's
+    penultimate layer, not only its logits, with the teacher's. Such an objective is a
+    module: its parameters (e.g. a projection of the hidden layer into the teacher's space)
+    are optimised with the model's and then dropped, as inference needs only the logits.
+    ``metrics`` holds what building it measured (e.g. its own teacher's accuracy), for the
+    caller to report beside the trained model's.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.metrics: dict[str, float] = {}
+
+    def forward(self, out: Tensor, data: Data, hidden: Tensor) -> Tensor:
+        raise NotImplementedError
+
+
+# Loss of full-graph logits (a RepresentationObjective also reads the hidden layer); the
+# default is cross-entropy on the training nodes.
+Objective = Callable[[Tensor, Data], Tensor] | RepresentationObjective
 
 
 class TrainConfig(BaseModel):
@@ -137,7 +159,11 @@ def _epoch_full(net: nn.Module, data: Data, opt: torch.optim.Optimizer, epoch: i
                 objective: Objective) -> float:
     net.train()
     opt.zero_grad()
-    loss = objective(net(data.x, data.edge_index), data)
+    if isinstance(objective, RepresentationObjective):
+        out, hidden = net(data.x, data.edge_index, return_hidden=True)
+        loss = objective(out, data, hidden)
+    else:
+        loss = objective(net(data.x, data.edge_index), data)
     _check_finite(loss, epoch)
     loss.backward()
     opt.step()
@@ -186,7 +212,9 @@ def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: T
     """Train ``model`` on ``data.train_mask``, keeping the best-validation epoch.
 
     ``objective`` replaces the supervised loss (distillation losses of students); it sees
-    full-graph logits, so it needs full-batch training.
+    full-graph logits, so it needs full-batch training. A ``RepresentationObjective`` also
+    sees the hidden representation (of a model that ``exposes_hidden``) and trains its own
+    parameters alongside the model's.
 
     Returns:
         ``TrainedModel`` whose metrics hold ``train_acc``, ``val_acc``, ``test_acc`` (at the
@@ -195,7 +223,14 @@ def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: T
     device = torch.device(device)
     out_dim = int(data.y.max()) + 1
     net = build_model(model, params, data.num_features, out_dim, seed=seed).to(device)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    trained = list(net.parameters())
+    if isinstance(objective, RepresentationObjective):
+        if not MODELS.get(model).exposes_hidden:
+            exposing = [name for name in MODELS.names() if MODELS.get(name).exposes_hidden]
+            raise ValueError(f"{type(objective).__name__} reads a hidden representation, which model {model!r} "
+                             f"does not expose; use one of {exposing}")
+        trained += list(objective.to(device).train().parameters())
+    opt = torch.optim.Adam(trained, lr=cfg.lr, weight_decay=cfg.weight_decay)
     mode = resolve_loader(cfg, data) if MODELS.get(model).uses_graph else "full"
     if objective is not None and mode == "neighbor":
         raise ValueError("a custom objective needs full-batch training; set loader='full'")

@@ -1,7 +1,8 @@
 """The model family: GCN, GraphSAGE, GAT, APPNP, SGC and MLP, each from PyG with a typed config.
 
 Every model maps ``(x, edge_index) -> logits`` so training and evaluation loops never ask
-which model they hold; ``uses_graph`` is read where the graph can be skipped.
+which model they hold; ``uses_graph`` is read where the graph can be skipped, and
+``exposes_hidden`` where a distillation loss reads the hidden representation as well.
 """
 from __future__ import annotations
 
@@ -52,24 +53,34 @@ class ModelSpec:
     config_cls: type[BaseModel]
     build: Callable[[int, int, Any], nn.Module]
     uses_graph: bool = True
+    # forward(x, edge_index, return_hidden=True) -> (logits, penultimate representation)
+    exposes_hidden: bool = False
 
 
 MODELS: Registry[ModelSpec] = Registry("model")
 
 
-def register_model(name: str, config_cls: type[BaseModel], *, uses_graph: bool = True):
-    return MODELS.register(name, lambda fn: ModelSpec(name, config_cls, fn, uses_graph))
+def register_model(name: str, config_cls: type[BaseModel], *, uses_graph: bool = True,
+                   exposes_hidden: bool = False):
+    return MODELS.register(name, lambda fn: ModelSpec(name, config_cls, fn, uses_graph, exposes_hidden))
 
 
 class GraphFree(nn.Module):
-    """Adapts a feature-only module (PyG ``MLP``) to the ``(x, edge_index)`` signature."""
+    """Adapts a feature-only module (PyG ``MLP``) to the ``(x, edge_index)`` signature.
+
+    ``return_hidden=True`` also returns the representation before the output layer, which
+    representation-level distillation (VQGraph) matches; a one-layer MLP has none but its input.
+    """
 
     def __init__(self, module: nn.Module) -> None:
         super().__init__()
         self.module = module
 
-    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
-        return self.module(x)
+    def forward(self, x: Tensor, edge_index: Tensor, return_hidden: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+        if not return_hidden:
+            return self.module(x)
+        out, hidden = self.module(x, return_emb=True)
+        return out, x if hidden is None else hidden
 
 
 class PropagatedMLP(nn.Module):
@@ -121,7 +132,7 @@ def _sgc(in_dim: int, out_dim: int, cfg: SGCConfig) -> nn.Module:
     return SGConv(in_dim, out_dim, K=cfg.K)
 
 
-@register_model("mlp", ModelConfig, uses_graph=False)
+@register_model("mlp", ModelConfig, uses_graph=False, exposes_hidden=True)
 def _mlp(in_dim: int, out_dim: int, cfg: ModelConfig) -> nn.Module:
     from torch_geometric.nn.models import MLP
 

@@ -1,8 +1,9 @@
 """The student family: one registry entry per distillation method, one shared training path.
 
 A method contributes only its objective (a loss over the MLP's logits given the
-teacher's); training, validation-only checkpoint selection and the inductive protocol
-are shared, so methods differ in exactly what the papers say they differ in.
+teacher's, or a ``RepresentationObjective`` that also reads the MLP's hidden layer);
+training, validation-only checkpoint selection and the inductive protocol are shared, so
+methods differ in exactly what the papers say they differ in.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor
 from torch_geometric.data import Data
 
-from kernels.evaluate.train import Log, Objective, TrainConfig, TrainedModel, accuracy, train_node_classifier
+from kernels.evaluate.train import (Log, Objective, RepresentationObjective, TrainConfig, TrainedModel, accuracy,
+                                    train_node_classifier)
 from kernels.losses import KD_LOSSES
 from kernels.registry import Registry
 
@@ -99,6 +101,11 @@ def student_config(name: str, params: dict[str, Any]) -> StudentConfig:
     return STUDENTS.config(name, params)
 
 
+def _objective_metrics(objective: Objective) -> dict[str, float]:
+    """What an objective measured while it was built (e.g. VQGraph's own teacher's accuracy)."""
+    return dict(objective.metrics) if isinstance(objective, RepresentationObjective) else {}
+
+
 def distill(method: str, params: dict[str, Any], data: Data, teacher: TrainedModel, *,
             device: torch.device | str = "cpu", log: Log = lambda _: None) -> TrainedModel:
     """Distil ``teacher`` into an MLP with ``method``.
@@ -110,7 +117,7 @@ def distill(method: str, params: dict[str, Any], data: Data, teacher: TrainedMod
     Returns:
         The student as a ``TrainedModel`` (an ``mlp``); its metrics add ``teacher_test_acc``
         and, in inductive mode, ``ind_test_acc`` / ``tran_test_acc`` and
-        ``teacher_ind_test_acc``.
+        ``teacher_ind_test_acc``, plus whatever the method's objective measured.
     """
     from kernels.students.inductive import held_out_nodes, observed_graph
 
@@ -125,6 +132,7 @@ def distill(method: str, params: dict[str, Any], data: Data, teacher: TrainedMod
                                         device=device, log=log, objective=objective)
         student.extra_features = extra
         student.metrics["teacher_test_acc"] = teacher.metrics["test_acc"]
+        student.metrics.update(_objective_metrics(objective))
         return student
 
     held_out = held_out_nodes(data, cfg.inductive_fraction, cfg.seed)
@@ -152,4 +160,5 @@ def distill(method: str, params: dict[str, Any], data: Data, teacher: TrainedMod
         teacher_test_acc=accuracy(teacher_logits, data.y, data.test_mask),
         teacher_ind_test_acc=accuracy(teacher_logits, data.y, held_out),
     )
+    student.metrics.update(_objective_metrics(objective))
     return student

@@ -1,12 +1,21 @@
+import math
+
 import pytest
 import torch
 
-from kernels.evaluate import TrainConfig, train_node_classifier
+from kernels.evaluate import TrainConfig, TrainedModel, train_node_classifier
+from kernels.evaluate.train import RepresentationObjective
+from kernels.losses import kd_loss
+from kernels.models import build_model
 from kernels.students import STUDENTS, distill
 from kernels.students.ffg2m import high_frequency_loss, low_frequency_loss
 from kernels.students.inductive import held_out_nodes, observed_graph
+from kernels.students.registry import student_config
+from kernels.students.vqgraph import quantize, restart_unused_codes, token_similarities
 
 FAST = {"hidden": 32, "train": {"epochs": 80, "patience": 80, "lr": 0.02}}
+VQ_FAST = FAST | {"codebook_size": 32, "token_dim": 16, "tokenizer_train": {"epochs": 60, "patience": 60, "lr": 0.02}}
+FAST_BY_METHOD = {"vqgraph": VQ_FAST}
 
 
 @pytest.fixture
@@ -16,7 +25,7 @@ def teacher(small_graph):
 
 @pytest.mark.parametrize("method", STUDENTS.names())
 def test_student_learns_its_teachers_labels(method, small_graph, teacher):
-    student = distill(method, FAST | {"lam": 0.0}, small_graph, teacher)
+    student = distill(method, FAST_BY_METHOD.get(method, FAST) | {"lam": 0.0}, small_graph, teacher)
     agreement = (student.logits.argmax(-1) == teacher.logits.argmax(-1)).float().mean()
     assert agreement > 0.8
     assert student.model == "mlp" and student.metrics["teacher_test_acc"] == teacher.metrics["test_acc"]
@@ -76,3 +85,64 @@ def test_positional_features_reach_the_student(mode, small_graph, teacher):
 def test_unknown_positional_encoding_is_named(small_graph, teacher):
     with pytest.raises(ValueError, match="deepwalk"):
         distill("glnn", {"positional": "deepwalk"}, small_graph, teacher)
+
+
+def test_quantizer_picks_the_nearest_codeword_and_passes_gradients_straight_through():
+    codebook = torch.tensor([[0.0, 0.0], [1.0, 1.0], [-2.0, 0.0]])
+    z = torch.tensor([[0.9, 1.2], [-1.5, 0.1], [0.1, -0.2]], requires_grad=True)
+    quantized, tokens, _ = quantize(z, codebook, commitment=0.25)
+    assert tokens.tolist() == [1, 2, 0]
+    assert torch.equal(quantized, codebook[tokens])
+    (quantized * torch.tensor([1.0, 2.0])).sum().backward()
+    assert torch.equal(z.grad, torch.tensor([[1.0, 2.0]] * 3))
+
+
+def test_unused_codewords_restart_on_node_representations():
+    codebook = torch.tensor([[0.0, 0.0], [5.0, 5.0], [9.0, 9.0]])
+    z = torch.tensor([[0.1, 0.0], [0.0, 0.2]])
+    restart_unused_codes(codebook, z, tokens=torch.tensor([0, 0]))
+    assert torch.equal(codebook[0], torch.zeros(2))
+    assert all(any(torch.equal(code, row) for row in z) for code in codebook[1:])
+
+
+def test_token_kl_vanishes_only_when_the_assignments_match():
+    codebook = torch.tensor([[0.0], [1.0]])
+    teacher = token_similarities(torch.tensor([[0.5]]), codebook)  # equidistant: uniform over 2 tokens
+    student = torch.tensor([[math.log(3.0), 0.0]])  # assigns 3/4 and 1/4
+    token_kl = kd_loss("kl")
+    assert token_kl(teacher, teacher, 1.0).item() == pytest.approx(0.0, abs=1e-7)
+    assert token_kl(student, teacher, 1.0).item() == pytest.approx(0.5 * math.log(4 / 3), rel=1e-5)
+
+
+@pytest.mark.parametrize("params, value", [({"codebook_size": 0}, "codebook_size"), ({"conv": "gin"}, "gin"),
+                                           ({"layers": 1}, "layers")])
+def test_bad_vqgraph_settings_are_named(params, value):
+    with pytest.raises(ValueError, match=value):
+        student_config("vqgraph", params)
+
+
+def test_vqgraph_student_round_trips_and_predicts_without_the_graph(small_graph, teacher, tmp_path):
+    student = distill("vqgraph", VQ_FAST | {"mode": "inductive"}, small_graph, teacher)
+    assert 0.5 < student.metrics["vq_teacher_test_acc"] <= 1 and student.metrics["vq_codes_used"] > 1
+    assert 0 <= student.metrics["ind_test_acc"] <= 1
+    torch.save(student.to_payload(), tmp_path / "student.pt")
+    loaded = TrainedModel.from_payload(torch.load(tmp_path / "student.pt", weights_only=True))
+    assert set(loaded.state_dict) == set(student.state_dict)  # the token projection stays behind
+    out = loaded.module()(small_graph.x, None)
+    assert torch.equal(out.argmax(-1), student.logits.argmax(-1))
+
+
+def test_representation_objective_needs_a_model_that_exposes_its_hidden_layer(small_graph):
+    class Hidden(RepresentationObjective):
+        def forward(self, out, data, hidden):
+            return out.sum() + hidden.sum()
+
+    with pytest.raises(ValueError, match="'gcn'"):
+        train_node_classifier("gcn", {}, small_graph, TrainConfig(epochs=1), objective=Hidden())
+
+
+def test_mlp_exposes_its_hidden_layer_beside_unchanged_logits():
+    net = build_model("mlp", {"hidden": 8, "layers": 2}, 5, 3, seed=0).eval()
+    x = torch.randn(4, 5)
+    out, hidden = net(x, None, return_hidden=True)
+    assert torch.equal(out, net(x, None)) and hidden.shape == (4, 8)

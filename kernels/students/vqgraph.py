@@ -1,0 +1,246 @@
+"""VQGraph: "VQGraph: Rethinking Graph Representation Space for Bridging GNNs and MLPs".
+
+Yang et al., ICLR 2024, https://arxiv.org/abs/2308.02117. The teacher is a graph tokenizer:
+a GNN encoder whose node representations are vector-quantized to the nearest of ``K``
+learnt codewords (straight-through, VQ-VAE style), trained to reconstruct each node's
+features and its local structure (edges against sampled non-edges) from its token and to
+classify nodes from it. Each node's soft assignment to the tokens (a softmax over negative
+squared distances to the codewords) describes its local substructure; the MLP student
+projects its hidden layer into the codebook space and matches that assignment (KL), besides
+the usual ``lam * CE + (1 - lam) * KD`` on the tokenizer's soft labels.
+
+The tokenizer is trained here, from the graph ``distill`` hands the objective (the observed
+graph in inductive mode), and its checkpoint is chosen on validation accuracy only.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Literal
+
+import torch
+import torch.nn.functional as F
+from pydantic import Field, field_validator
+from torch import Tensor, nn
+from torch_geometric.data import Data
+from torch_geometric.nn import GATConv, GCNConv, SAGEConv
+from torch_geometric.utils import to_torch_csr_tensor
+
+from kernels.evaluate.train import RepresentationObjective, TrainConfig, accuracy
+from kernels.losses import kd_loss
+from kernels.students.registry import StudentConfig, register_student
+
+
+TOKENIZER_CONVS: dict[str, type[nn.Module]] = {"gat": GATConv, "gcn": GCNConv, "sage": SAGEConv}
+
+
+class VQGraphConfig(StudentConfig):
+    """VQGraph's knobs besides the shared ones.
+
+    Args:
+        layers: student MLP layers; at least 2, as tokens are matched on its hidden layer
+            (default: 2).
+        codebook_size: tokens ``K``, capped at the number of nodes (default: 512).
+        token_dim: width of node representations and codewords (default: 64).
+        conv: tokenizer GNN layer, one of ``gat``, ``gcn``, ``sage`` (default: ``sage``).
+        tokenizer_layers, tokenizer_dropout: the encoder (default: 2, 0.5).
+        commitment: weight pulling representations to their codewords (default: 0.25).
+        feature_weight, structure_weight: weights of feature and edge reconstruction
+            (default: 1.0, 1.0).
+        tokenizer_train: ``TrainConfig`` fields of the tokenizer (default: 300 epochs,
+            patience 100).
+        token_weight: weight ``beta`` of the token-assignment KL (default: 1.0).
+        token_temperature: softening of both token assignments (default: 1.0).
+        soft_labels: distil the ``tokenizer``'s class predictions, as the paper does, or
+            the ``teacher`` passed to ``distill`` (default: ``tokenizer``).
+    """
+
+    layers: int = Field(2, ge=2)
+    codebook_size: int = Field(512, gt=0)
+    token_dim: int = Field(64, gt=0)
+    conv: str = "sage"
+    tokenizer_layers: int = Field(2, ge=1)
+    tokenizer_dropout: float = Field(0.5, ge=0, lt=1)
+    commitment: float = Field(0.25, ge=0)
+    feature_weight: float = Field(1.0, ge=0)
+    structure_weight: float = Field(1.0, ge=0)
+    tokenizer_train: dict[str, Any] = Field(default_factory=lambda: {"epochs": 300, "patience": 100})
+    token_weight: float = Field(1.0, ge=0)
+    token_temperature: float = Field(1.0, gt=0)
+    soft_labels: Literal["tokenizer", "teacher"] = "tokenizer"
+
+    @field_validator("conv")
+    @classmethod
+    def _known_conv(cls, conv: str) -> str:
+        if conv not in TOKENIZER_CONVS:
+            raise ValueError(f"unknown tokenizer conv {conv!r}; choose one of {sorted(TOKENIZER_CONVS)}")
+        return conv
+
+    @field_validator("tokenizer_train")
+    @classmethod
+    def _valid_tokenizer_train(cls, train: dict[str, Any]) -> dict[str, Any]:
+        TrainConfig(**train)
+        return train
+
+
+def token_similarities(z: Tensor, codebook: Tensor) -> Tensor:
+    """Negative squared Euclidean distances ``[num_nodes, K]``: larger means nearer the token."""
+    return 2 * z @ codebook.T - z.pow(2).sum(-1, keepdim=True) - codebook.pow(2).sum(-1)
+
+
+def quantize(z: Tensor, codebook: Tensor, commitment: float) -> tuple[Tensor, Tensor, Tensor]:
+    """Replace each row of ``z`` by its nearest codeword, passing gradients straight through.
+
+    Returns:
+        ``(quantized, tokens, loss)``: ``quantized`` equals the codewords in value but has
+        the gradient of ``z``; ``tokens`` are the codeword indices; ``loss`` moves the
+        codewords to the representations plus ``commitment`` times the converse.
+    """
+    tokens = token_similarities(z, codebook).argmax(-1)
+    codewords = codebook[tokens]
+    loss = F.mse_loss(codewords, z.detach()) + commitment * F.mse_loss(z, codewords.detach())
+    return z + (codewords - z).detach(), tokens, loss
+
+
+class VQTokenizer(nn.Module):
+    """GNN encoder, codebook, feature / structure decoders and a classifier on the tokens."""
+
+    def __init__(self, in_dim: int, num_classes: int, codebook_size: int, cfg: VQGraphConfig) -> None:
+        super().__init__()
+        conv, d = TOKENIZER_CONVS[cfg.conv], cfg.token_dim
+        self.convs = nn.ModuleList([conv(in_dim if i == 0 else d, d) for i in range(cfg.tokenizer_layers)])
+        self.codebook = nn.Parameter(torch.randn(codebook_size, d))
+        self.feature_decoder = nn.Linear(d, in_dim)
+        self.structure_decoder = nn.Linear(d, d)
+        self.classifier = nn.Linear(d, num_classes)
+        self.dropout = cfg.tokenizer_dropout
+
+    def encode(self, x: Tensor, adjacency: Tensor) -> Tensor:
+        """Node representations ``[num_nodes, token_dim]``; dropout acts between layers only."""
+        for i, conv in enumerate(self.convs):
+            if i > 0:
+                x = F.dropout(F.relu(x), self.dropout, self.training)
+            x = conv(x, adjacency)
+        return x
+
+    def loss(self, data: Data, adjacency: Tensor, cfg: VQGraphConfig) -> tuple[Tensor, Tensor, Tensor]:
+        """``(loss, representations, tokens)`` of one training step."""
+        z = self.encode(data.x, adjacency)
+        quantized, tokens, vq_loss = quantize(z, self.codebook, cfg.commitment)
+        features = F.mse_loss(self.feature_decoder(quantized), data.x)
+        edges = data.edge_index
+        # Uniform node pairs stand for non-edges: in a sparse graph nearly all of them are,
+        # and drawing them is far cheaper than exact negative sampling.
+        non_edges = torch.randint(data.num_nodes, edges.shape, device=edges.device)
+        pairs = torch.cat([edges, non_edges], dim=1)
+        link = self.structure_decoder(quantized)
+        scores = (link[pairs[0]] * link[pairs[1]]).sum(-1)
+        is_edge = torch.cat([torch.ones(edges.size(1)), torch.zeros(non_edges.size(1))]).to(scores.device)
+        structure = F.binary_cross_entropy_with_logits(scores, is_edge)
+        ce = F.cross_entropy(self.classifier(quantized)[data.train_mask], data.y[data.train_mask])
+        loss = ce + vq_loss + cfg.feature_weight * features + cfg.structure_weight * structure
+        return loss, z.detach(), tokens
+
+    @torch.no_grad()
+    def predict(self, data: Data, adjacency: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """``(class logits, token similarities, tokens)`` of every node, in eval mode."""
+        self.eval()
+        z = self.encode(data.x, adjacency)
+        quantized, tokens, _ = quantize(z, self.codebook, 0.0)
+        return self.classifier(quantized), token_similarities(z, self.codebook), tokens
+
+
+@torch.no_grad()
+def restart_unused_codes(codebook: Tensor, z: Tensor, tokens: Tensor) -> None:
+    """Move the codewords no node chose onto random node representations.
+
+    Unchosen codewords get no gradient and stay unused for good (codebook collapse: without
+    restarts a Cora tokenizer ends with 8 of 512 tokens in use), leaving too few tokens to
+    tell substructures apart.
+    """
+    unused = torch.ones(codebook.size(0), dtype=torch.bool, device=codebook.device)
+    unused[tokens] = False
+    count = int(unused.sum())
+    if count:
+        codebook[unused] = z[torch.randint(z.size(0), (count,), device=z.device)]
+
+
+def sparse_adjacency(data: Data) -> Tensor:
+    """CSR adjacency for message passing: on CPU several times faster than ``edge_index``."""
+    return to_torch_csr_tensor(data.edge_index.flip(0), size=(data.num_nodes, data.num_nodes))
+
+
+def train_tokenizer(data: Data, cfg: VQGraphConfig) -> VQTokenizer:
+    """Train a ``VQTokenizer`` on ``data``, keeping the epoch of best validation accuracy.
+
+    The codebook starts at the initial representations of ``K`` random nodes, and after
+    every step unused codewords restart at current ones (``restart_unused_codes``).
+    """
+    torch.manual_seed(cfg.seed)
+    adjacency = sparse_adjacency(data)
+    train = TrainConfig(**cfg.tokenizer_train)
+    num_classes = int(data.y.max()) + 1
+    size = min(cfg.codebook_size, data.num_nodes)
+    net = VQTokenizer(data.num_features, num_classes, size, cfg).to(data.x.device)
+    with torch.no_grad():
+        net.eval()
+        z = net.encode(data.x, adjacency)
+        net.codebook.copy_(z[torch.randperm(data.num_nodes, device=z.device)[:size]])
+    opt = torch.optim.Adam(net.parameters(), lr=train.lr, weight_decay=train.weight_decay)
+    best_key, best_state, stale = (-1.0, 0.0), None, 0
+    for _ in range(train.epochs):
+        net.train()
+        opt.zero_grad()
+        loss, z, tokens = net.loss(data, adjacency, cfg)
+        loss.backward()
+        opt.step()
+        restart_unused_codes(net.codebook, z, tokens)
+        logits, _, _ = net.predict(data, adjacency)
+        key = (accuracy(logits, data.y, data.val_mask),
+               -F.cross_entropy(logits[data.val_mask], data.y[data.val_mask]).item())
+        if key > best_key:
+            best_key, best_state, stale = key, copy.deepcopy(net.state_dict()), 0
+        else:
+            stale += 1
+            if stale >= train.patience:
+                break
+    net.load_state_dict(best_state)
+    return net
+
+
+class TokenMatching(RepresentationObjective):
+    """``lam * CE + (1 - lam) * KD(soft labels) + beta * KL(teacher || student token assignment)``.
+
+    The student's hidden layer goes through ``project`` (trained with it, unused at
+    inference) to the codebook space; the codebook is frozen.
+    """
+
+    def __init__(self, cfg: VQGraphConfig, hidden_dim: int, codebook: Tensor, teacher_tokens: Tensor,
+                 soft_labels: Tensor) -> None:
+        super().__init__()
+        self.cfg, self.divergence = cfg, kd_loss(cfg.kd_loss)
+        self.project = nn.Linear(hidden_dim, codebook.size(1))
+        self.register_buffer("codebook", codebook)
+        self.register_buffer("teacher_tokens", teacher_tokens)
+        self.register_buffer("soft_labels", soft_labels)
+
+    def forward(self, out: Tensor, data: Data, hidden: Tensor) -> Tensor:
+        cfg = self.cfg
+        ce = F.cross_entropy(out[data.train_mask], data.y[data.train_mask])
+        kd = self.divergence(out, self.soft_labels, cfg.temperature)
+        student_tokens = token_similarities(self.project(hidden), self.codebook)
+        tokens = kd_loss("kl")(student_tokens, self.teacher_tokens, cfg.token_temperature)
+        return cfg.lam * ce + (1 - cfg.lam) * kd + cfg.token_weight * tokens
+
+
+@register_student("vqgraph", VQGraphConfig)
+def vqgraph(cfg: VQGraphConfig, teacher_logits: Tensor, data: Data) -> TokenMatching:
+    tokenizer = train_tokenizer(data, cfg)
+    logits, teacher_tokens, tokens = tokenizer.predict(data, sparse_adjacency(data))
+    soft_labels = logits if cfg.soft_labels == "tokenizer" else teacher_logits
+    objective = TokenMatching(cfg, cfg.hidden, tokenizer.codebook.detach().clone(), teacher_tokens, soft_labels)
+    objective.metrics = {
+        "vq_teacher_val_acc": accuracy(logits, data.y, data.val_mask),
+        "vq_teacher_test_acc": accuracy(logits, data.y, data.test_mask),
+        "vq_codes_used": float(tokens.unique().numel()),
+    }
+    return objective
