@@ -1,61 +1,140 @@
 """Graph-level distillation benchmark: Mirage and coresets vs full data on TU datasets.
 
-    .venv/bin/python -m benchmarks.graph_distillation [--datasets MUTAG NCI1] [--settings mirage-l2 ...]
-                                                      [--seeds 10] [--epochs 100] [--archs gin gcn gat]
+    .venv/bin/python -m benchmarks.graph_distillation [--datasets MUTAG PTC_MR] [--settings full mirage-l2 ...]
+        [--matched random herding kcenter] [--seeds 10] [--epochs 100] [--archs gin gcn gat] [--distill-only]
 
-Every split seed is reported (no top-k seed selection); the epoch is selected on validation
-graphs only. Rows go to `results` with ``asset = 'benchmark_graph_distillation'``.
+Per split seed, every Mirage setting among ``--settings`` is a candidate; for each arch the
+candidate with the best *validation* accuracy gives the ``mirage-val`` row (the test graphs
+never choose). The coresets of ``--matched`` are then built at the same number of graphs
+(``<method>-count``) and at the same byte budget (``<method>-bytes``) as the set chosen for the
+first arch. Every split seed is reported (no top-k seed selection); the epoch is selected on
+validation graphs only. Rows go to ``results`` with ``asset = 'benchmark_graph_distillation'``.
 """
 from __future__ import annotations
 
 import argparse
+import math
+import statistics
+from collections import defaultdict
 
 from benchmarks.common import mean_pm, warehouse
-from kernels.graph_condense.per_split import distill_per_split
-from kernels.graphs import GraphTrainConfig, load_tu_dataset, train_graph_classifier
+from kernels.graph_condense import DistilledGraphs, condense_graphs
+from kernels.graph_condense.evaluate import pick_by_validation, train_on_distilled
+from kernels.graphs import GraphTrainConfig, graph_labels, load_tu_dataset, stratified_splits
 from resources import graphdistill_home
 from resources.home import data_root
 from resources.provenance import code_version
 from resources.settings import load_settings
 
+MIRAGE_VAL = "mirage-val"
+
+
+class Tally:
+    """Rows for the warehouse and per-(row label, metric) values for the printed table."""
+
+    def __init__(self, dataset: str) -> None:
+        self.dataset = dataset
+        self.rows: dict[str, list[dict]] = defaultdict(list)
+        self.values: dict[tuple[str, str], list[float]] = defaultdict(list)
+
+    def add(self, label: str, method: str, metric: str, value: float, seed: int, seconds: float) -> None:
+        self.rows[label].append({"dataset": self.dataset, "setting": label, "method": method, "metric": metric,
+                                 "value": float(value), "seed": seed, "seconds": seconds, "device": "cpu",
+                                 "code_version": code_version()})
+        self.values[label, metric].append(float(value))
+
+    def add_set(self, label: str, distilled: DistilledGraphs, seed: int) -> None:
+        info = distilled.info
+        for metric, value in (("distill_seconds", info["seconds"]), ("distilled_bytes", info["nbytes"]),
+                              ("bytes_fraction", info["bytes_fraction"]), ("distilled_graphs", info["num_graphs"])):
+            self.add(label, info["method"], metric, value, seed, info["seconds"])
+
+    def add_run(self, label: str, arch: str, distilled: DistilledGraphs, trained, seed: int) -> None:
+        for metric in ("test_acc", "test_auc", "val_acc"):
+            if metric in trained.metrics:
+                self.add(label, distilled.info["method"], f"{metric}@{arch}", trained.metrics[metric], seed,
+                         trained.seconds)
+
+    def flush(self, results, archs: list[str], seeds_done: int) -> None:
+        """Write every row so far and print the table: a run stopped early keeps its finished seeds."""
+        for label, rows in self.rows.items():
+            results.replace_results("benchmark_graph_distillation", f"{self.dataset}|{label}", rows)
+        header = " | ".join(f"{a} acc | {a} auc" for a in archs)
+        print(f"| dataset | setting | graphs | bytes | % of train bytes | distill s | {header} |",
+              "|---|---|---|---|---|---|" + "---|---|" * len(archs), *(self.line(label, archs) for label in self.rows),
+              f"({self.dataset}: cpu, {seeds_done} split seeds, mean ± std over split seeds)", sep="\n", flush=True)
+
+    def line(self, label: str, archs: list[str]) -> str:
+        def mean(metric: str) -> float:
+            return statistics.fmean(self.values[label, metric])
+
+        cells = [mean_pm(self.values[label, f"{m}@{a}"]) if self.values.get((label, f"{m}@{a}")) else "-"
+                 for a in archs for m in ("test_acc", "test_auc")]
+        return (f"| {self.dataset} | {label} | {mean('distilled_graphs'):.1f} | {mean('distilled_bytes'):,.0f} | "
+                f"{100 * mean('bytes_fraction'):.2f} | {mean('distill_seconds'):.3f} | {' | '.join(cells)} |")
+
+
+def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
+    graphs = load_tu_dataset(name, settings.graph_dataset(name), data_root(), graphdistill_home() / "pyg")
+    labels = graph_labels(graphs)
+    classes = int(labels.max()) + 1
+    chosen = {key: settings.graph_distillation_setting(key) for key in args.settings}
+    cfg = GraphTrainConfig(epochs=args.epochs)
+    tally = Tally(name)
+    for seed in range(args.seeds):
+        split = stratified_splits(labels, seed)
+        sets = {}
+        for key, setting in chosen.items():
+            try:
+                sets[key] = condense_graphs(setting.method, setting.params, graphs, split[0])
+            except ValueError as err:  # e.g. a θ at which a class keeps no tree set on this split
+                if setting.method != "mirage":
+                    raise
+                print(f"  {name} seed {seed}: candidate {key} skipped: {err}", flush=True)
+        candidates = [key for key in chosen if chosen[key].method == "mirage" and key in sets]
+        for key, distilled in sets.items():
+            tally.add_set(key, distilled, seed)
+        reference = sets[candidates[0]] if candidates else None
+        for position, arch in enumerate([] if args.distill_only else args.archs):
+            trained = {key: train_on_distilled(arch, {}, sets[key], graphs, split, cfg, num_classes=classes,
+                                               seed=seed) for key in sets}
+            for key, run in trained.items():
+                tally.add_run(key, arch, sets[key], run, seed)
+            if candidates:
+                best = pick_by_validation({key: trained[key] for key in candidates})
+                tally.add_run(MIRAGE_VAL, arch, sets[best], trained[best], seed)
+                tally.add(MIRAGE_VAL, "mirage", f"chosen@{arch}", candidates.index(best), seed, 0.0)
+                if position == 0:
+                    reference = sets[best]
+                    tally.add_set(MIRAGE_VAL, reference, seed)
+        budgets = [] if reference is None else [("count", {"per_class": math.ceil(reference.num_graphs / classes)}),
+                                                 ("bytes", {"byte_budget": reference.nbytes()})]
+        for method in args.matched:
+            for suffix, params in budgets:
+                label = f"{method}-{suffix}"
+                matched = condense_graphs(method, params | {"seed": seed}, graphs, split[0])
+                tally.add_set(label, matched, seed)
+                for arch in [] if args.distill_only else args.archs:
+                    run = train_on_distilled(arch, {}, matched, graphs, split, cfg, num_classes=classes, seed=seed)
+                    tally.add_run(label, arch, matched, run, seed)
+        tally.flush(results, args.archs, seed + 1)
+
 
 def main() -> None:
     settings = load_settings()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", nargs="+", default=["MUTAG", "NCI1"])
-    parser.add_argument("--settings", nargs="+", default=list(settings.graph_distillation))
+    parser.add_argument("--datasets", nargs="+", default=["MUTAG", "PTC_MR"])
+    parser.add_argument("--settings", nargs="+", default=[key for key, s in settings.graph_distillation.items()
+                                                           if s.method in ("full", "mirage")])
+    parser.add_argument("--matched", nargs="+", default=["random", "herding", "kcenter"])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--archs", nargs="+", default=["gin", "gcn", "gat"])
+    parser.add_argument("--distill-only", action="store_true", help="distil and report sizes and seconds only")
     args = parser.parse_args()
     results = warehouse()
-
-    print(f"| dataset | setting | graphs | bytes (% of train) | distill s | {' | '.join(args.archs)} |  "
-          f"(cpu, {args.seeds} split seeds, {args.epochs} epochs)")
-    print("|---|---|---|---|---|" + "---|" * len(args.archs))
     for name in args.datasets:
-        graphs = load_tu_dataset(name, settings.graph_dataset(name), data_root(), graphdistill_home() / "pyg")
-        classes = max(int(g.y) for g in graphs) + 1
-        for key in args.settings:
-            setting = settings.graph_distillation_setting(key)
-            split_sets = distill_per_split(setting.method, setting.params, graphs, range(args.seeds))
-            summary, rows, cells = split_sets.summary(), [], []
-            for arch in args.archs:
-                accs = []
-                for seed, ((_, val, test), distilled) in enumerate(zip(split_sets.splits, split_sets.distilled)):
-                    trained = train_graph_classifier(
-                        arch, {}, distilled.graphs(), [graphs[i] for i in val.tolist()],
-                        [graphs[i] for i in test.tolist()], GraphTrainConfig(epochs=args.epochs),
-                        sample_weights=distilled.sample_weights, num_classes=classes, seed=seed)
-                    accs.append(trained.metrics["test_acc"])
-                    rows.append({"dataset": name, "setting": key, "method": setting.method,
-                                 "metric": f"test_acc@{arch}", "value": accs[-1], "seed": seed,
-                                 "seconds": summary["seconds"], "device": "cpu", "code_version": code_version()})
-                cells.append(mean_pm(accs))
-            results.replace_results("benchmark_graph_distillation", f"{name}|{key}", rows)
-            print(f"| {name} | {key} | {summary['distilled_graphs']} | {100 * summary['bytes_fraction']:.2f} | "
-                  f"{summary['seconds']:.2f} | {' | '.join(cells)} |", flush=True)
-
+        run_dataset(name, args, settings, results)
 
 if __name__ == "__main__":
     main()

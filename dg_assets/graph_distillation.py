@@ -12,6 +12,7 @@ from dg_assets.versions import source_version
 from resources.device import TorchDevice
 from resources.provenance import code_version
 from resources.raw_data import RawDataSource
+from resources.reports import ReportStore
 from resources.settings import SettingsStore
 from resources.warehouse import DuckDBWarehouse
 
@@ -55,6 +56,24 @@ def distilled_graphs(context: AssetExecutionContext, graph_dataset, settings: Se
     return distilled
 
 
+ACCURACY_VS_BYTES_SQL = """
+SELECT setting, avg(value) FILTER (metric = ?) AS acc, avg(value) FILTER (metric = 'distilled_bytes') AS bytes
+FROM results WHERE asset = 'graph_distillation_report' AND dataset = ? GROUP BY setting
+HAVING acc IS NOT NULL AND bytes IS NOT NULL ORDER BY setting
+"""
+
+
+def accuracy_vs_bytes(dataset: str, metric: str, warehouse: DuckDBWarehouse, reports: ReportStore) -> dict:
+    """Every setting reported so far on ``dataset``: mean test accuracy against distilled bytes, as a PNG."""
+    from kernels.evaluate.plots import scatter_png
+
+    points = [(r["setting"], r["bytes"], 100 * r["acc"])
+              for r in warehouse.query(ACCURACY_VS_BYTES_SQL, [metric, dataset]).iter_rows(named=True)]
+    png = scatter_png(points, "distilled training set (bytes)", f"{metric} (%)",
+                      f"{dataset}: accuracy vs bytes", log_x=True)
+    return reports.write_png("accuracy_vs_bytes", png, folder=f"graph_distillation/{dataset}")
+
+
 @asset(
     partitions_def=graph_dataset_x_distillation,
     ins={"graph_dataset": AssetIn(partition_mapping=from_dataset)},
@@ -64,13 +83,14 @@ def distilled_graphs(context: AssetExecutionContext, graph_dataset, settings: Se
     group_name="graph_distillation",
     owners=["team:graphdistill"],
     code_version=source_version("kernels/graphs/train.py", "kernels/graphs/models.py",
-                                "dg_assets/graph_distillation.py"),
+                                "kernels/graph_condense/evaluate.py", "dg_assets/graph_distillation.py"),
 )
 def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, graph_dataset,
-                              device: TorchDevice, settings: SettingsStore,
-                              warehouse: DuckDBWarehouse) -> MaterializeResult:
-    """GNNs trained on each seed's distilled set, scored on that seed's real test graphs."""
-    from kernels.graphs import GraphTrainConfig, train_graph_classifier
+                              device: TorchDevice, settings: SettingsStore, warehouse: DuckDBWarehouse,
+                              reports: ReportStore) -> MaterializeResult:
+    """GNNs trained on each seed's distilled set, scored on that seed's real test graphs; plot of accuracy vs bytes."""
+    from kernels.graph_condense.evaluate import train_on_distilled
+    from kernels.graphs import GraphTrainConfig
 
     keys = context.partition_key.keys_by_dimension
     protocol = settings.settings().graph_distillation_evaluation
@@ -87,11 +107,9 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
         for position, arch in enumerate(protocol.archs):
             accs = []
             for seed, (split, distilled) in enumerate(zip(distilled_graphs.splits, distilled_graphs.distilled)):
-                _, val, test = split
-                trained = train_graph_classifier(
-                    arch, {}, distilled.graphs(), [graphs[i] for i in val.tolist()],
-                    [graphs[i] for i in test.tolist()], GraphTrainConfig(epochs=protocol.epochs),
-                    sample_weights=distilled.sample_weights, num_classes=classes, seed=seed)
+                trained = train_on_distilled(arch, {}, distilled, graphs, split,
+                                             GraphTrainConfig(epochs=protocol.epochs), num_classes=classes,
+                                             seed=seed)
                 suffix = "" if position == 0 else f"@{arch}"
                 for metric in ("test_acc", "test_auc"):
                     if metric in trained.metrics:
@@ -102,5 +120,6 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
             table.append([arch, format_mean_std(statistics.fmean(accs), std, len(accs)), len(accs)])
     written = warehouse.replace_results("graph_distillation_report", context.partition_key, rows)
     report = markdown_table(["architecture", "test acc (%)", "seeds"], table)
+    plot = accuracy_vs_bytes(keys["dataset"], "test_acc", warehouse, reports)
     return MaterializeResult(metadata={"report": MetadataValue.md(report), "rows_written": written,
-                                       "bytes_fraction": summary["bytes_fraction"]})
+                                       "bytes_fraction": summary["bytes_fraction"]} | plot)

@@ -9,7 +9,8 @@ tree by an exact canonical id, (2) turns each training graph into the transactio
 tree ids, (3) mines per class the tree sets that are frequent (FP-growth), and (4) keeps each
 set as a small graph: the disjoint union of its trees, labelled by the class and weighted by
 its support. A GNN trained on it pools only the tree roots, whose embeddings equal those
-of the original nodes for sum-aggregating GNNs of at most L layers (e.g. GIN). No GNN is
+of the original nodes for a GNN of exactly L layers whose aggregation over a node's
+in-neighbours needs nothing beyond them (GIN, GAT, GCN with D^-1 (A+I) weights). No GNN is
 trained during distillation, so it is model-agnostic and runs on CPU.
 """
 from __future__ import annotations
@@ -32,7 +33,9 @@ class MirageConfig(BaseModel):
     """Mirage settings.
 
     Args:
-        depth: computation-tree depth L; use at least the GNN's layer count (default: 3).
+        depth: computation-tree depth L; a GNN trained on the trees gets exactly L layers
+            (``kernels/graph_condense/evaluate.py``), as only then is a root's embedding its
+            node's embedding in the real graph (default: 3).
         theta: minimum support of a tree set within its class, in (0, 1] (default: 0.1).
         top_k: keep at most this many tree sets per class, highest support first; ``None``
             keeps all (default: ``None``).

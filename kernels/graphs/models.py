@@ -28,8 +28,9 @@ class GraphModelConfig(BaseModel):
 
     Args:
         hidden: channels of every layer (default: 64).
-        layers: message-passing layers; for exact computation-tree training it should not
-            exceed the Mirage depth (default: 3).
+        layers: message-passing layers; a model trained on Mirage's depth-L trees needs exactly
+            L, so that a root's embedding is its node's embedding in the real graph: fewer
+            layers would still be exact, more read past the leaves (default: 3).
         dropout: dropout before the last linear layer of the head, as in GIN (default: 0.5).
         pooling: ``sum`` (``global_add_pool``) or ``mean``; ``mean`` removes the scale gap
             between training on a few tree roots and testing on all nodes (default: ``sum``).
@@ -40,6 +41,20 @@ class GraphModelConfig(BaseModel):
     layers: int = Field(3, ge=1)
     dropout: float = Field(0.5, ge=0, lt=1)
     pooling: Pooling = "sum"
+
+
+class GCNGraphConfig(GraphModelConfig):
+    """GCN: ``normalize`` is ``sym`` (Kipf & Welling's D^-1/2 (A+I) D^-1/2) or ``mean``
+    (D^-1 (A+I), the row-normalised variant also given in that paper).
+
+    ``mean`` weights an edge by the in-degree of its target only, which a depth-L computation
+    tree reproduces exactly (every inner tree node has all its graph neighbours as children),
+    so the root of a tree gets the node's embedding. ``sym`` also needs the source's degree,
+    and a leaf of the tree has lost its neighbours: Mirage trees then see other weights than
+    the real graphs (default: ``mean``).
+    """
+
+    normalize: Literal["sym", "mean"] = "mean"
 
 
 class GATGraphConfig(GraphModelConfig):
@@ -62,11 +77,28 @@ def register_graph_model(name: str, config_cls: type[GraphModelConfig]):
     return GRAPH_MODELS.register(name, lambda fn: GraphModelSpec(name, config_cls, fn))
 
 
-@register_graph_model("gcn", GraphModelConfig)
-def gcn_conv(in_dim: int, out_dim: int, cfg: GraphModelConfig) -> nn.Module:
+class MeanGCNConv(nn.Module):
+    """PyG ``GCNConv`` with D^-1 (A+I) edge weights: each node averages itself and its in-neighbours."""
+
+    def __init__(self, in_dim: int, out_dim: int) -> None:
+        from torch_geometric.nn import GCNConv
+
+        super().__init__()
+        self.conv = GCNConv(in_dim, out_dim, normalize=False)
+
+    def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        from torch_geometric.utils import add_remaining_self_loops, degree
+
+        edge_index, _ = add_remaining_self_loops(edge_index, num_nodes=x.size(0))
+        weight = degree(edge_index[1], x.size(0), dtype=x.dtype).reciprocal()[edge_index[1]]
+        return self.conv(x, edge_index, weight)
+
+
+@register_graph_model("gcn", GCNGraphConfig)
+def gcn_conv(in_dim: int, out_dim: int, cfg: GCNGraphConfig) -> nn.Module:
     from torch_geometric.nn import GCNConv
 
-    return GCNConv(in_dim, out_dim)
+    return GCNConv(in_dim, out_dim) if cfg.normalize == "sym" else MeanGCNConv(in_dim, out_dim)
 
 
 @register_graph_model("gin", GraphModelConfig)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor
-from torch_geometric.data import Data
+from torch_geometric.data import Batch, Data
 
 from kernels.graphs.data import graph_labels
 from kernels.graphs.models import GraphClassifier, build_graph_model, graph_model_config
@@ -109,14 +109,16 @@ def support_sampler(weights: Tensor, num_samples: int, seed: int) -> torch.utils
     return torch.utils.data.WeightedRandomSampler(weights.double(), num_samples, replacement=True, generator=gen)
 
 
-@torch.no_grad()
-def predict(net: GraphClassifier, graphs: list[Data], batch_size: int = 256) -> Tensor:
-    """Logits ``[len(graphs), out_dim]``; graphs with a ``root_mask`` are pooled over their roots."""
-    from torch_geometric.loader import DataLoader
+def collate(graphs: list[Data], batch_size: int = 256) -> list[Batch]:
+    """``graphs`` in fixed batches, collated once: validation runs every epoch on the same graphs."""
+    return [Batch.from_data_list(graphs[i : i + batch_size]) for i in range(0, len(graphs), batch_size)]
 
+
+@torch.no_grad()
+def predict(net: GraphClassifier, batches: list[Batch]) -> Tensor:
+    """Logits, one row per graph of ``batches``; graphs with a ``root_mask`` are pooled over their roots."""
     net.eval()
-    out = [net(b.x, b.edge_index, b.batch, getattr(b, "root_mask", None), b.num_graphs)
-           for b in DataLoader(graphs, batch_size=batch_size)]
+    out = [net(b.x, b.edge_index, b.batch, getattr(b, "root_mask", None), b.num_graphs) for b in batches]
     return torch.cat(out) if out else torch.empty(0)
 
 
@@ -173,6 +175,7 @@ def train_graph_classifier(model: str, params: dict[str, Any], train_graphs: lis
         loader = DataLoader(train_graphs, batch_size=cfg.batch_size,
                             sampler=support_sampler(sample_weights, draws, seed))
 
+    val_batches = collate(val_graphs)
     best: tuple[float, float] = (-1.0, float("inf"))
     best_state, best_epoch, since = copy.deepcopy(net.state_dict()), 0, 0
     history: dict[str, list[float]] = {"loss": [], "val_acc": []}
@@ -189,7 +192,7 @@ def train_graph_classifier(model: str, params: dict[str, Any], train_graphs: lis
             loss.backward()
             opt.step()
             total, seen = total + loss.item() * batch.num_graphs, seen + batch.num_graphs
-        val_logits = predict(net, val_graphs)
+        val_logits = predict(net, val_batches)
         val_acc = float((val_logits.argmax(-1) == y_val).float().mean()) if y_val.numel() else 0.0
         val_loss = float(F.cross_entropy(val_logits, y_val)) if y_val.numel() else total / seen
         history["loss"].append(total / seen)
@@ -204,9 +207,9 @@ def train_graph_classifier(model: str, params: dict[str, Any], train_graphs: lis
             break
 
     net.load_state_dict(best_state)
-    metrics = _scores(predict(net, train_graphs), y_train, "train", num_classes)
-    metrics |= _scores(predict(net, val_graphs), y_val, "val", num_classes)
-    metrics |= _scores(predict(net, test_graphs), y_test, "test", num_classes)
+    metrics = _scores(predict(net, collate(train_graphs)), y_train, "train", num_classes)
+    metrics |= _scores(predict(net, val_batches), y_val, "val", num_classes)
+    metrics |= _scores(predict(net, collate(test_graphs)), y_test, "test", num_classes)
     return TrainedGraphModel(model=model, params=dict(params), in_dim=train_graphs[0].x.size(1),
                              out_dim=num_classes, state_dict=best_state, metrics=metrics, best_epoch=best_epoch,
                              epochs_run=epoch, seconds=time.perf_counter() - start,

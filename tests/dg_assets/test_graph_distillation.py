@@ -29,6 +29,8 @@ def test_mirage_on_mutag_end_to_end(tmp_path, instance):
                          resources=resources, instance=instance)
     meta = result.asset_materializations_for_node("distilled_graphs")[0].metadata
     assert meta["split_seeds"].value == 2 and 0 < meta["bytes_fraction"].value < 0.5
+    report = result.asset_materializations_for_node("graph_distillation_report")[0].metadata
+    assert Path(report["accuracy_vs_bytes_png"].value).read_bytes()[:4] == b"\x89PNG"
     rows = resources["warehouse"].query(
         "SELECT metric, count(*) AS n FROM results WHERE asset = 'graph_distillation_report' GROUP BY ALL ORDER BY ALL")
     counts = dict(rows.rows())

@@ -4,10 +4,11 @@ import torch
 from torch_geometric.data import Batch, Data
 
 from kernels.graph_condense import GRAPH_CONDENSERS, DistilledGraphs, condense_graphs
+from kernels.graph_condense.evaluate import model_params, pick_by_validation, train_on_distilled
 from kernels.graph_condense.mirage import TreeCodebook, mine_frequent, transactions
 from kernels.graphs import GraphTrainConfig, build_graph_model, graph_labels, load_tu_dataset, stratified_splits
 from kernels.graphs import train_graph_classifier
-from kernels.graphs.train import support_sampler
+from kernels.graphs.train import TrainedGraphModel, support_sampler
 from tests.conftest import require_real_data
 
 
@@ -62,16 +63,34 @@ def test_materialised_tree_is_the_unrolled_computation_tree_with_the_same_id():
         assert book.colour(tree.x.argmax(1), tree.edge_index)[0] == colour
 
 
-def test_gin_root_embedding_on_the_tree_equals_the_node_embedding_in_the_graph():
+@pytest.mark.parametrize("arch, params", [("gin", {}), ("gcn", {"normalize": "mean"}), ("gat", {"heads": 2})])
+def test_root_embedding_on_the_tree_equals_the_node_embedding_when_layers_equal_depth(arch, params):
     torch.manual_seed(0)
     g = graph([(0, 1), (1, 2), (2, 3), (3, 0), (1, 3), (3, 4)], [0, 1, 2, 0, 3])
     book = TreeCodebook(depth=2)
     colours = ids(book, g)
-    net = build_graph_model("gin", {"hidden": 8, "layers": 2}, 4, 2).eval()
+    trees = [book.tree(c, 4) for c in colours]
+    net = build_graph_model(arch, {"hidden": 8, "layers": 2} | params, 4, 2).eval()
     h = net.embed(g.x, g.edge_index)
-    for v in range(g.num_nodes):
-        tree = book.tree(colours[v], 4)
+    for v, tree in enumerate(trees):
         assert torch.allclose(net.embed(tree.x, tree.edge_index)[0], h[v], atol=1e-5)
+    # One layer more than the trees are deep reads past the leaves: the old default of 3
+    # layers on depth-2 trees trained on embeddings no real node has.
+    deeper = build_graph_model(arch, {"hidden": 8, "layers": 3} | params, 4, 2).eval()
+    h3 = deeper.embed(g.x, g.edge_index)
+    assert not all(torch.allclose(deeper.embed(t.x, t.edge_index)[0], h3[v], atol=1e-5)
+                   for v, t in enumerate(trees))
+
+
+def test_symmetric_gcn_normalisation_is_not_exact_on_trees():
+    """D^-1/2 (A+I) D^-1/2 needs each leaf's real degree, which the depth-L tree has lost."""
+    torch.manual_seed(0)
+    g = graph([(0, 1), (1, 2), (2, 3), (3, 0), (1, 3), (3, 4)], [0, 1, 2, 0, 3])
+    book = TreeCodebook(depth=2)
+    net = build_graph_model("gcn", {"hidden": 8, "layers": 2, "normalize": "sym"}, 4, 2).eval()
+    h = net.embed(g.x, g.edge_index)
+    tree = book.tree(ids(book, g)[3], 4)
+    assert not torch.allclose(net.embed(tree.x, tree.edge_index)[0], h[3], atol=1e-5)
 
 
 def test_fpgrowth_finds_the_expected_itemsets():
@@ -227,3 +246,38 @@ def test_mirage_then_gin_on_mutag(tmp_path):
                                    [graphs[i] for i in test], GraphTrainConfig(epochs=20), num_classes=2,
                                    sample_weights=out.sample_weights, seed=0)
     assert model.metrics["test_acc"] > 0.5
+
+
+def test_a_tree_set_fixes_the_layer_count_and_a_coreset_keeps_the_configured_one():
+    graphs = two_class_toy()
+    trees = condense_graphs("mirage", {"depth": 2, "theta": 0.2, "itemsets": "maximal"}, graphs, torch.arange(40))
+    coreset = condense_graphs("random", {"per_class": 3}, graphs, torch.arange(40))
+    assert model_params(trees, {"layers": 5, "hidden": 8}) == {"layers": 2, "hidden": 8}
+    assert model_params(coreset, {"layers": 5}) == {"layers": 5}
+    train, val, test = stratified_splits(graph_labels(graphs), seed=0)
+    trained = train_on_distilled("gin", {"hidden": 8}, trees, graphs, (train, val, test), GraphTrainConfig(epochs=2),
+                                 num_classes=2, seed=0)
+    assert trained.params["layers"] == 2
+
+
+def run_with(val_acc, test_acc):
+    return TrainedGraphModel("gin", {}, 4, 2, {}, {"val_acc": val_acc, "test_acc": test_acc}, 1, 1, 0.0)
+
+
+def test_selection_reads_validation_accuracy_only_and_ties_keep_the_first():
+    runs = {"small": run_with(0.70, 0.90), "large": run_with(0.80, 0.60)}
+    assert pick_by_validation(runs) == "large"  # the test accuracy would have picked "small"
+    assert pick_by_validation({"a": run_with(0.8, 0.1), "b": run_with(0.8, 0.9)}) == "a"
+    with pytest.raises(ValueError, match="no runs"):
+        pick_by_validation({})
+
+
+def test_byte_budget_matched_to_mirage_keeps_every_coreset_within_it(tmp_path):
+    root = require_real_data("tu", "MUTAG")
+    graphs = load_tu_dataset("MUTAG", None, root, tmp_path)
+    train, _, _ = stratified_splits(graph_labels(graphs), seed=1)
+    budget = condense_graphs("mirage", {"depth": 2, "theta": 0.1, "itemsets": "maximal"}, graphs, train).nbytes()
+    for method in ("random", "herding", "kcenter"):
+        out = condense_graphs(method, {"byte_budget": budget, "seed": 1}, graphs, train)
+        used = sum(graphs[i].x.nbytes + graphs[i].edge_index.nbytes + graphs[i].y.nbytes for i in out.piece_ids)
+        assert 0 < used <= budget and set(out.labels.tolist()) == {0, 1}
