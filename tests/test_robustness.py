@@ -19,15 +19,20 @@ DAGSTER = str(Path(sys.executable).parent / "dagster")
 
 @pytest.fixture
 def home(tmp_path):
-    """A GRAPHDISTILL_HOME with the shipped instance config; the mlp teacher trains 'forever'
-    on sbm-small so a run can be killed mid-training."""
+    """A GRAPHDISTILL_HOME with the shipped instance config and short teacher trainings."""
     (tmp_path / "dagster").mkdir()
     (tmp_path / "dagster/dagster.yaml").write_text((REPO / "deploy/local/dagster.yaml").read_text())
     settings = yaml.safe_load(Path(DEFAULT_SETTINGS).read_text())
-    settings["teachers"]["mlp"]["train"] = {"epochs": 10_000_000, "patience": 10_000_000, "log_every": 50}
-    settings["teachers"]["sgc"]["train"] = {"epochs": 30}
+    for key in ("mlp", "sgc", "gcn"):
+        settings["teachers"][key]["train"] = {"epochs": 30}
     (tmp_path / "settings.yaml").write_text(yaml.safe_dump(settings))
     return tmp_path
+
+
+def _set_mlp_training(home: Path, train: dict) -> None:
+    settings = yaml.safe_load((home / "settings.yaml").read_text())
+    settings["teachers"]["mlp"]["train"] = train
+    (home / "settings.yaml").write_text(yaml.safe_dump(settings))
 
 
 def _env(home: Path, **extra) -> dict:
@@ -49,6 +54,8 @@ def _finish(proc: subprocess.Popen, timeout: int = 300) -> str:
 
 def test_killed_training_leaves_nothing_and_a_rerun_is_clean(home):
     _finish(_materialize(home, "dataset", "sbm-small"))
+    # The mlp teacher trains 'forever', so the run can be killed mid-training.
+    _set_mlp_training(home, {"epochs": 10_000_000, "patience": 10_000_000, "log_every": 50})
     proc = _materialize(home, "teacher", "sbm-small|mlp")
     deadline = time.time() + 180
     for line in proc.stdout:  # wait until training is under way, then kill the run worker
@@ -66,9 +73,7 @@ def test_killed_training_leaves_nothing_and_a_rerun_is_clean(home):
         instance.report_run_failed(dead[0], "run worker killed")
         instance.event_log_storage.free_concurrency_slots_for_run(dead[0].run_id)
 
-    settings = yaml.safe_load((home / "settings.yaml").read_text())
-    settings["teachers"]["mlp"]["train"] = {"epochs": 20}
-    (home / "settings.yaml").write_text(yaml.safe_dump(settings))
+    _set_mlp_training(home, {"epochs": 20})
     for _ in range(2):  # twice: re-running a report replaces its rows
         _finish(_materialize(home, "teacher,teacher_report", "sbm-small|mlp"))
     assert sorted(p.name for p in teacher_dir.iterdir()) == ["mlp.pt"]

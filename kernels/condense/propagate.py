@@ -29,10 +29,12 @@ def personalized_pagerank(adj: Tensor, x: Tensor, hops: int, alpha: float) -> Te
     It is the closed form of graph Laplacian smoothing truncated at ``hops`` terms:
     ``alpha`` near 1 trusts neighbours, near 0 the node's own features.
     """
+    # In place: on CiteSeer's [3327, 3703] features the temporaries of ``z + c * term``
+    # cost about half of the propagation.
     term, z = x, (1 - alpha) * x
     for t in range(1, hops):
         term = torch.sparse.mm(adj, term)
-        z = z + (1 - alpha) * alpha**t * term
+        z.add_(term, alpha=(1 - alpha) * alpha**t)
     return z
 
 

@@ -240,3 +240,30 @@ def test_learned_condensers_train_an_accurate_gcn(method, small_graph):
     report = evaluate_condensed(default_run(method, small_graph), small_graph, cfg=SHORT, seeds=(0,))
     rand = evaluate_condensed(default_run("random", small_graph), small_graph, cfg=SHORT, seeds=(0,))
     assert report["test_acc_mean"] > 0.6 and report["test_acc_mean"] >= rand["test_acc_mean"] - 0.05
+
+
+def test_clustgdd_feature_choices_share_the_clusters(small_graph):
+    base = run("clustgdd", small_graph, refine_steps=0, features="propagated")
+    cfg = ClustGDDConfig(ratio=0.5)
+    rescaled = run("clustgdd", small_graph, refine_steps=0, features="rescaled")
+    raw = run("clustgdd", small_graph, refine_steps=0, features="raw")
+    # Same clusters, so rescaling the PPR features rescales every condensed node alike.
+    assert torch.allclose(rescaled.x, base.x / (1 - cfg.alpha**cfg.hops), atol=1e-5)
+    assert torch.equal(raw.edge_index, base.edge_index) and not torch.allclose(raw.x, base.x)
+    with pytest.raises(ValueError, match=r"(?s)'clustgdd'.*features"):
+        run("clustgdd", small_graph, features="smoothed")
+
+
+def test_sparse_scoring_features_give_the_same_gcn_logits(small_graph):
+    from kernels.condense.clustgdd import sparse_features
+    from kernels.evaluate.condensed import weighted_adjacency
+    from kernels.models import build_model
+
+    assert sparse_features(small_graph) is small_graph  # dense features stay dense
+    data = small_graph.clone()
+    data.x = data.x * (torch.rand(data.x.shape, generator=torch.Generator().manual_seed(0)) < 0.05)
+    sparse = sparse_features(data)
+    assert sparse.x.layout == torch.sparse_csr and data.x.layout == torch.strided
+    net = build_model("gcn", {"hidden": 8}, data.num_features, 3, seed=0).eval()
+    adj = weighted_adjacency(data.edge_index, data.num_nodes)
+    assert torch.allclose(net(sparse.x, adj), net(data.x, adj), atol=1e-5)
