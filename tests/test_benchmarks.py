@@ -30,10 +30,15 @@ def test_graph_distillation_benchmark_reports_every_seed(tmp_path):
     require_real_data("tu", "MUTAG")
     env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path)}
     done = subprocess.run([sys.executable, "-m", "benchmarks.graph_distillation", "--datasets", "MUTAG",
-                           "--settings", "mirage-l2", "random-g20", "--seeds", "2", "--epochs", "5",
-                           "--archs", "gin"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+                           "--settings", "mirage-l2", "random-g20", "--matched", "random", "--seeds", "2",
+                           "--epochs", "5", "--archs", "gin"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "| MUTAG | mirage-l2 |" in done.stdout and "| MUTAG | random-g20 |" in done.stdout
+    for setting in ("mirage-l2", "random-g20", "mirage-val", "random-count", "random-bytes"):
+        assert f"| MUTAG | {setting} |" in done.stdout, setting
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
-        assert conn.execute("SELECT count(*) FROM results WHERE asset = 'benchmark_graph_distillation'"
-                            ).fetchone()[0] == 2 * 2
+        seeds = dict(conn.execute("SELECT setting, list(seed ORDER BY seed) FROM results "
+                                  "WHERE asset = 'benchmark_graph_distillation' AND metric = 'test_acc@gin' "
+                                  "GROUP BY setting").fetchall())
+    # Every split seed of every row, the validation-chosen Mirage and the matched coresets included.
+    assert seeds == {s: [0, 1] for s in ("mirage-l2", "random-g20", "mirage-val", "random-count", "random-bytes")}
