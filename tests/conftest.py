@@ -33,6 +33,17 @@ def cora(pyg_cache):
 
 
 @pytest.fixture
+def one_thread():
+    """One torch thread: on tiny graphs thread start-up costs more than it saves on a shared CPU."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
 def small_graph():
     """A 300-node, 3-class homophilous SBM: learnable in a few epochs."""
     from kernels.data.synthetic import SyntheticSBMConfig, synthetic_sbm

@@ -12,13 +12,7 @@ from kernels.graphs.train import TrainedGraphModel, support_sampler
 from tests.conftest import require_real_data
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny graphs: thread start-up costs more than it saves on a shared CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny graphs: see tests/conftest.py
 
 
 def graph(edges, labels, cls=0, num_features=4):
