@@ -80,7 +80,12 @@ def browser():
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            yield browser.new_page(viewport={"width": 1600, "height": 1100})
+            page = browser.new_page(viewport={"width": 1600, "height": 1100})
+            # The newsletter dialog a fresh profile gets can pop up over any step: Playwright
+            # clicks it away whenever it blocks an action.
+            page.add_locator_handler(page.get_by_text("Join the Dagster community"),
+                                     lambda: page.get_by_role("button", name="Skip").click())
+            yield page
         finally:
             browser.close()
 
