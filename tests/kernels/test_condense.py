@@ -183,6 +183,17 @@ def test_closed_form_class_gradients_match_autograd():
         assert torch.allclose(grads[c], torch.autograd.grad(loss, weight)[0], atol=1e-6)
 
 
+def _minimise(loss, params, lr: float, steps: int) -> tuple[float, float]:
+    """Adam on ``loss()`` for ``steps`` steps; returns the loss before and after."""
+    opt = torch.optim.Adam(params, lr=lr)
+    before = loss().item()
+    for _ in range(steps):
+        opt.zero_grad()
+        loss().backward()
+        opt.step()
+    return before, loss().item()
+
+
 def test_gradient_matching_steps_reduce_the_distance(small_graph):
     from kernels.condense.gcond import class_weight_gradients, gradient_distance
     from kernels.condense.propagate import normalized_adjacency, sgc_features
@@ -195,16 +206,11 @@ def test_gradient_matching_steps_reduce_the_distance(small_graph):
     mask = small_graph.train_mask
     weight, bias = torch.randn(small_graph.num_features, 3), torch.zeros(3)
     g_real = class_weight_gradients(z[mask], small_graph.y[mask], weight, bias, 3)
-    opt = torch.optim.Adam(syn.parameters(), lr=0.01)
 
     def distance():
         return gradient_distance(g_real, class_weight_gradients(syn.propagated(2), syn.y, weight, bias, 3)).sum()
-    before = distance().item()
-    for _ in range(20):
-        opt.zero_grad()
-        distance().backward()
-        opt.step()
-    assert distance().item() < 0.5 * before
+    before, after = _minimise(distance, syn.parameters(), lr=0.01, steps=20)
+    assert after < 0.5 * before
 
 
 def test_gcdm_real_class_means_equal_a_full_graph_pass_and_matching_closes_the_gap(small_graph):
@@ -222,17 +228,12 @@ def test_gcdm_real_class_means_equal_a_full_graph_pass_and_matching_closes_the_g
     assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(real, full))
 
     syn = SyntheticGraph(small_graph, torch.tensor([3, 3, 3]), seed=0, generator_hidden=None)
-    opt = torch.optim.Adam(syn.parameters(), lr=0.05)
 
     def gap():
         h = torch.relu(syn.x @ w1)  # edgeless synthetic graph: Â' = I
         return sum((r - class_means(s, syn.y, 3)).pow(2).sum() for r, s in zip(real, [h, h @ w2]))
-    before = gap().item()
-    for _ in range(30):
-        opt.zero_grad()
-        gap().backward()
-        opt.step()
-    assert gap().item() < 0.5 * before
+    before, after = _minimise(gap, syn.parameters(), lr=0.05, steps=30)
+    assert after < 0.5 * before
 
 
 @pytest.mark.parametrize("method", ["gcond", "doscond", "gcdm"])
