@@ -60,7 +60,7 @@ def condensation_report(context: AssetExecutionContext, condensed_graph, dataset
     cfg = TrainConfig(epochs=protocol.epochs, patience=protocol.epochs, lr=0.01, weight_decay=5e-4)
     stats, method = condensed_graph.stats, condensed_graph.method
     common = {"dataset": keys["dataset"], "setting": keys["setting"], "method": method,
-              "code_version": code_version(), "run_id": context.run_id}
+              "code_version": code_version(), "run_id": context.run.run_id}
     rows = [common | {"metric": metric, "value": float(stats[stat]), "seed": 0, "seconds": stats["seconds"]}
             for metric, stat in (("ratio_bytes", "ratio_bytes"), ("condensed_nodes", "nodes"),
                                  ("condensed_edges", "edges"), ("condense_seconds", "seconds"))]

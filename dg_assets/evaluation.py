@@ -41,7 +41,7 @@ def write_report(context: AssetExecutionContext, asset: str, trained, method: st
     rows = [
         {"dataset": keys["dataset"], "setting": keys["setting"], "method": method, "metric": metric,
          "value": trained.metrics[metric], "seed": run.get("seed"), "seconds": run.get("wall_time_s"),
-         "device": run.get("device"), "code_version": code_version(), "run_id": context.run_id}
+         "device": run.get("device"), "code_version": code_version(), "run_id": context.run.run_id}
         for metric in REPORTED_METRICS if metric in trained.metrics
     ]
     written = warehouse.replace_results(asset, context.partition_key, rows)

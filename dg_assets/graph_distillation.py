@@ -98,7 +98,7 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
     classes = int(graph_dataset.y.max()) + 1
     summary = distilled_graphs.summary()
     common = {"dataset": keys["dataset"], "setting": keys["setting"], "method": distilled_graphs.method,
-              "code_version": code_version(), "run_id": context.run_id}
+              "code_version": code_version(), "run_id": context.run.run_id}
     rows = [common | {"metric": metric, "value": float(summary[field]), "seed": 0, "seconds": summary["seconds"]}
             for metric, field in (("bytes_fraction", "bytes_fraction"), ("distilled_bytes", "nbytes"),
                                   ("distill_seconds", "seconds"))]

@@ -90,13 +90,10 @@ def browser():
             browser.close()
 
 
-def _dismiss_first_visit_dialog(page, ready) -> None:
-    """Wait for ``ready``, clicking away the newsletter dialog a fresh browser profile gets."""
-    skip = page.get_by_role("button", name="Skip")
-    skip.or_(ready).first.wait_for(timeout=120_000)
-    if skip.count():
-        skip.click()
-    ready.wait_for(timeout=90_000)
+def _wait_until_loaded(page, ready) -> None:
+    """Wait for ``ready``; the browser fixture's locator handler clicks away the newsletter
+    dialog a fresh profile gets whenever it covers a later click."""
+    ready.wait_for(timeout=120_000)
 
 
 def _partition_runs(url: str) -> list[dict]:
@@ -114,7 +111,7 @@ def test_graphql_lists_partitioned_dataset_and_teacher(dagster_dev):
 def test_asset_graph_shows_dataset_and_teacher(dagster_dev, browser):
     page = browser
     page.goto(f"{dagster_dev}/assets/teacher?view=lineage", wait_until="domcontentloaded")
-    _dismiss_first_visit_dialog(page, page.get_by_text("teacher_report").first)
+    _wait_until_loaded(page, page.get_by_text("teacher_report").first)
     for name in ("dataset", "teacher"):
         assert page.get_by_text(name, exact=True).count() > 0, name
     page.screenshot(path=str(OUTPUT / "asset_graph.png"))
@@ -126,7 +123,7 @@ def test_materialize_a_teacher_partition_from_the_ui(dagster_dev, browser, dev_h
     page = browser
     page.goto(f"{dagster_dev}/assets/teacher", wait_until="domcontentloaded")
     materialize_button = page.locator("button", has_text="Materialize").first
-    _dismiss_first_visit_dialog(page, materialize_button)
+    _wait_until_loaded(page, materialize_button)
     materialize_button.click()
     page.get_by_text("Launch runs to materialize teacher").wait_for()
     for value in ("sbm-small", "sgc"):  # dimension order: dataset, setting
@@ -146,11 +143,11 @@ def test_materialize_a_teacher_partition_from_the_ui(dagster_dev, browser, dev_h
         run_id, status = (launched[0]["runId"], launched[0]["status"]) if launched else (None, None)
     assert status == "SUCCESS", status
     page.goto(f"{dagster_dev}/runs/{run_id}", wait_until="domcontentloaded")
-    _dismiss_first_visit_dialog(page, page.get_by_text("Success", exact=True).first)
+    _wait_until_loaded(page, page.get_by_text("Success", exact=True).first)
     page.screenshot(path=str(OUTPUT / "run_succeeded.png"))
 
     page.goto(f"{dagster_dev}/assets/teacher?view=partitions&partition=sbm-small%7Csgc", wait_until="domcontentloaded")
-    _dismiss_first_visit_dialog(page, page.get_by_text("test_acc", exact=True).first)
+    _wait_until_loaded(page, page.get_by_text("test_acc", exact=True).first)
     for key in ("val_acc", "training_curves_plot"):
         assert page.get_by_text(key, exact=True).count() > 0, key
     page.screenshot(path=str(OUTPUT / "partition_metadata.png"), full_page=True)
