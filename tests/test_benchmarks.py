@@ -23,7 +23,12 @@ def test_teacher_and_student_benchmarks_print_tables_and_write_rows(tmp_path):
         counts = dict(conn.execute("SELECT asset, count(*) FROM results GROUP BY asset").fetchall())
     assert counts["benchmark_teachers"] == 2 * 2 * 2  # teachers x seeds x (val, test)
     assert counts["benchmark_students"] > 0
-    assert counts["benchmark_condensation"] == 2 * 2  # settings x seeds (gcn)
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
+        condensation = dict(conn.execute("SELECT metric, count(*) FROM results WHERE asset = 'benchmark_condensation' "
+                                         "GROUP BY metric").fetchall())
+    # Per setting: accuracy per seed, evaluation seconds, condensation seconds and memory, size.
+    assert condensation == {"test_acc@gcn": 2 * 2, "eval_seconds_per_seed@gcn": 2, "condense_seconds": 2,
+                            "condense_peak_memory_mb": 2, "ratio_bytes": 2, "nodes": 2, "edges": 2}
 
 
 def test_graph_distillation_benchmark_reports_every_seed(tmp_path):
