@@ -25,7 +25,7 @@ import torch.nn.functional as F
 from pydantic import Field
 from torch import Tensor, nn
 from torch_geometric.data import Data
-from torch_geometric.utils import subgraph, to_torch_csr_tensor
+from torch_geometric.utils import coalesce, remove_self_loops, subgraph, to_torch_csr_tensor
 
 from kernels.condense.graph import CondensedGraph
 from kernels.condense.kmeans import kmeans
@@ -142,18 +142,22 @@ def cluster_per_class(logits: Tensor, data: Data, budgets: Tensor, cfg: ClustGDD
     return assign
 
 
-def aggregate(z: Tensor, adj: Tensor, assign: Tensor, k: int) -> tuple[Tensor, Tensor]:
-    """Cluster means ``Cᵀ Z`` and ``A' = Cᵀ Â C`` (dense ``[k, k]``), C column-normalised."""
+def aggregate(z: Tensor, adj: Tensor, assign: Tensor, k: int) -> tuple[Tensor, Tensor, Tensor]:
+    """Cluster means ``Cᵀ Z`` and ``A' = Cᵀ Â C`` (C column-normalised) as sparse edges.
+
+    Returns ``(x, edge_index, edge_weight)`` with the diagonal of ``A'`` dropped. The
+    adjacency stays sparse: at ogbn-arxiv scale ``k`` runs into the thousands and a dense
+    ``[k, k]`` matrix (and its copies) would dominate the memory of the whole condensation.
+    """
     kept = assign >= 0
     size = torch.bincount(assign[kept], minlength=k).to(z.dtype)
     x = torch.zeros(k, z.size(1), device=z.device, dtype=z.dtype).index_add_(0, assign[kept], z[kept]) / size[:, None]
     (row, col), weight = adj.indices(), adj.values()
     both = kept[row] & kept[col]
     a, b = assign[row[both]], assign[col[both]]
-    # One scatter over Â's entries instead of a dense N x k product.
-    flat = torch.zeros(k * k, device=z.device, dtype=z.dtype)
-    flat.index_add_(0, a * k + b, weight[both] / (size[a] * size[b]))
-    return x, flat.view(k, k)
+    # One scatter over Â's entries instead of an N x k product.
+    edge_index, edge_weight = coalesce(torch.stack([a, b]), weight[both] / (size[a] * size[b]), num_nodes=k)
+    return (x, *remove_self_loops(edge_index, edge_weight))
 
 
 def sparse_features(data: Data, max_density: float = 0.1) -> Data:
@@ -240,9 +244,10 @@ def clustgdd(data: Data, cfg: ClustGDDConfig, budgets: Tensor, *, device, log,
     assign = cluster_per_class(logits, data, budgets, cfg)
     k = int(budgets.sum())
     feats = {"propagated": z, "rescaled": z / (1 - cfg.alpha**cfg.hops), "raw": data.x}[cfg.features]
-    x, dense = aggregate(feats, adj, assign, k)
+    x, edge_index, edge_weight = aggregate(feats, adj, assign, k)
     y = torch.repeat_interleave(torch.arange(budgets.numel(), device=x.device), budgets.to(x.device))
-    graph = CondensedGraph.from_dense(x, y, dense, "clustgdd", cfg.model_dump(), threshold=cfg.edge_threshold)
+    graph = CondensedGraph.from_edges(x, y, edge_index, edge_weight, "clustgdd", cfg.model_dump(),
+                                      threshold=cfg.edge_threshold)
     kept = assign >= 0
     targets = torch.zeros(k, logits.size(1), device=x.device).index_add_(0, assign[kept], logits[kept].softmax(1))
     targets = targets / targets.sum(1, keepdim=True)

@@ -7,6 +7,7 @@ from typing import Any
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
+from torch_geometric.utils import remove_self_loops, to_undirected
 
 
 @dataclass
@@ -34,16 +35,26 @@ class CondensedGraph:
     @classmethod
     def from_dense(cls, x: Tensor, y: Tensor, adj: Tensor, method: str, params: dict[str, Any],
                    threshold: float = 0.0) -> CondensedGraph:
-        """Build from a dense ``[n', n']`` adjacency, keeping entries above ``threshold``.
-
-        The adjacency is symmetrised and its diagonal dropped here, so every method's
-        output meets the same invariants whatever its generator produced.
-        """
+        """Build from a dense ``[n', n']`` adjacency (symmetrised as ``(A + Aᵀ) / 2``, then
+        clipped at zero), keeping entries above ``threshold``."""
         adj = ((adj + adj.t()) / 2).clamp(min=0)
-        adj = adj - torch.diag_embed(adj.diagonal())
-        adj = torch.where(adj > threshold, adj, torch.zeros_like(adj))
-        edge_index = adj.nonzero().t().contiguous()
-        return cls(x.detach().float(), y.long(), edge_index, adj[edge_index[0], edge_index[1]].detach().float(),
+        edge_index = adj.nonzero().t()
+        return cls.from_edges(x, y, edge_index, adj[edge_index[0], edge_index[1]], method, params, threshold)
+
+    @classmethod
+    def from_edges(cls, x: Tensor, y: Tensor, edge_index: Tensor, edge_weight: Tensor, method: str,
+                   params: dict[str, Any], threshold: float = 0.0) -> CondensedGraph:
+        """Build from weighted edges, keeping weights above ``threshold``.
+
+        The edges are symmetrised (mean of the two directions), negative weights clipped and
+        self-loops dropped here, so every method's output meets the same invariants whatever
+        its generator produced.
+        """
+        edge_index, edge_weight = to_undirected(edge_index, edge_weight.clamp(min=0), num_nodes=x.size(0),
+                                                reduce="mean")
+        edge_index, edge_weight = remove_self_loops(edge_index, edge_weight)
+        keep = edge_weight > threshold
+        return cls(x.detach().float(), y.long(), edge_index[:, keep].contiguous(), edge_weight[keep].detach().float(),
                    method, dict(params))
 
     @property

@@ -5,8 +5,9 @@ import torch
 from torch_geometric.utils import is_undirected
 
 from kernels.condense import CONDENSERS, CondensedGraph, budget_size, class_budgets, condense
-from kernels.condense.clustgdd import ClustGDDConfig, refine
+from kernels.condense.clustgdd import ClustGDDConfig, aggregate, refine
 from kernels.condense.kmeans import kmeans
+from kernels.condense.propagate import normalized_adjacency
 from kernels.evaluate import TrainConfig
 from kernels.evaluate.condensed import evaluate_condensed
 
@@ -268,3 +269,17 @@ def test_sparse_scoring_features_give_the_same_gcn_logits(small_graph):
     net = build_model("gcn", {"hidden": 8}, data.num_features, 3, seed=0).eval()
     adj = weighted_adjacency(data.edge_index, data.num_nodes)
     assert torch.allclose(net(sparse.x, adj), net(data.x, adj), atol=1e-5)
+
+
+def test_clustgdd_adjacency_is_ct_a_c_without_the_diagonal():
+    """A' = Cᵀ Â C on a hand-made path 0-1-2-3 with clusters {0, 1} and {2, 3}."""
+    adj = normalized_adjacency(torch.tensor([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2]]), 4)
+    z = torch.tensor([[1.0], [3.0], [5.0], [7.0]])
+    x, edge_index, edge_weight = aggregate(z, adj, torch.tensor([0, 0, 1, 1]), 2)
+    c = torch.tensor([[0.5, 0.0], [0.5, 0.0], [0.0, 0.5], [0.0, 0.5]])  # column-normalised assignment
+    expected = c.t() @ adj.to_dense() @ c
+    assert torch.allclose(x, c.t() @ z)
+    assert edge_index.tolist() == [[0, 1], [1, 0]]  # only the off-diagonal pair
+    assert torch.allclose(edge_weight, torch.stack([expected[0, 1], expected[1, 0]]))
+    # Â's only edge between the clusters is 1-2 with weight 1/sqrt(3 * 3); C scales it by 1/4.
+    assert torch.allclose(edge_weight, torch.full((2,), 1 / 12))
