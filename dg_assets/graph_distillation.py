@@ -111,7 +111,7 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
                                              GraphTrainConfig(epochs=protocol.epochs), num_classes=classes,
                                              seed=seed)
                 suffix = "" if position == 0 else f"@{arch}"
-                for metric in ("test_acc", "test_auc"):
+                for metric in ("val_acc", "test_acc", "test_auc"):
                     if metric in trained.metrics:
                         rows.append(common | {"metric": metric + suffix, "value": trained.metrics[metric],
                                               "seed": seed, "seconds": trained.seconds})

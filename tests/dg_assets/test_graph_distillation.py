@@ -5,9 +5,11 @@ import yaml
 from dagster import MultiPartitionKey, materialize
 
 from dg_assets import all_asset_checks, all_assets
+from dg_assets.evaluation import graph_distillation_table
 from dg_assets.graph_distillation import distilled_graphs, graph_dataset, graph_distillation_report
 from resources import local_resources
 from resources.settings import DEFAULT_SETTINGS
+from resources.warehouse import DuckDBWarehouse
 from tests.conftest import require_real_data
 
 GRAPH = [*all_assets, *all_asset_checks]
@@ -34,4 +36,24 @@ def test_mirage_on_mutag_end_to_end(tmp_path, instance):
     rows = resources["warehouse"].query(
         "SELECT metric, count(*) AS n FROM results WHERE asset = 'graph_distillation_report' GROUP BY ALL ORDER BY ALL")
     counts = dict(rows.rows())
-    assert counts["test_acc"] == 2 and counts["test_auc"] == 2 and counts["bytes_fraction"] == 1
+    assert counts["val_acc"] == counts["test_acc"] == counts["test_auc"] == 2 and counts["bytes_fraction"] == 1
+
+
+def test_leaderboard_chooses_the_mirage_setting_on_validation_per_split(tmp_path):
+    warehouse = DuckDBWarehouse(path=str(tmp_path / "w.duckdb"))
+
+    def report(setting: str, method: str, fraction: float, accuracies: list[tuple[float, float]]) -> None:
+        rows = [{"dataset": "MUTAG", "setting": setting, "method": method, "metric": "bytes_fraction",
+                 "value": fraction, "seed": 0}]
+        rows += [{"dataset": "MUTAG", "setting": setting, "method": method, "metric": metric, "value": value,
+                  "seed": seed} for seed, pair in enumerate(accuracies) for metric, value in zip(("val_acc", "test_acc"), pair)]
+        warehouse.replace_results("graph_distillation_report", f"MUTAG|{setting}", rows)
+
+    # Split 0: the small set wins on validation, the large one would win on test. Split 1:
+    # a validation tie goes to the smaller set. Coresets never enter the Mirage choice.
+    report("mirage-small", "mirage", 0.05, [(0.9, 0.6), (0.8, 0.7)])
+    report("mirage-large", "mirage", 0.50, [(0.7, 0.9), (0.8, 0.8)])
+    report("random-g20", "random", 0.20, [(1.0, 1.0), (1.0, 1.0)])
+    table = graph_distillation_table(warehouse)["graph_distillation"].value
+    assert "| MUTAG | mirage (chosen on validation) | 5.00 | 65.00 ± 7.07 | 2 |" in table
+    assert "| MUTAG | mirage-large | 50.00 | 85.00 ± 7.07 | 2 |" in table
