@@ -34,6 +34,7 @@ def condensed_graph(context: AssetExecutionContext, dataset, device: TorchDevice
     cfg = setting.validated(key)
     with device.scope(cfg.seed) as dev, measure(dev) as run:
         graph = condense(setting.method, setting.params, dataset, device=dev, log=context.log.info)
+    graph.stats["peak_memory_mb"] = round(run.peak_memory_mb, 1)  # travels with the graph to its report
     context.add_output_metadata(graph.summary() | run.metadata()
                                 | {"ratio": cfg.ratio, "seed": cfg.seed, "hyperparameters": json.dumps(cfg.model_dump())})
     return graph
@@ -63,7 +64,8 @@ def condensation_report(context: AssetExecutionContext, condensed_graph, dataset
               "code_version": code_version(), "run_id": context.run.run_id}
     rows = [common | {"metric": metric, "value": float(stats[stat]), "seed": 0, "seconds": stats["seconds"]}
             for metric, stat in (("ratio_bytes", "ratio_bytes"), ("condensed_nodes", "nodes"),
-                                 ("condensed_edges", "edges"), ("condense_seconds", "seconds"))]
+                                 ("condensed_edges", "edges"), ("condense_seconds", "seconds"),
+                                 ("condense_peak_memory_mb", "peak_memory_mb")) if stat in stats]
     rows.append(common | {"metric": "ratio", "value": float(condensed_graph.params["ratio"]), "seed": 0})
     table = []
     with device.scope(0) as dev:
@@ -73,6 +75,8 @@ def condensation_report(context: AssetExecutionContext, condensed_graph, dataset
             metric = "test_acc" if position == 0 else f"test_acc@{arch}"
             rows += [common | {"metric": metric, "value": acc, "seed": seed, "seconds": result["seconds"],
                                "device": str(dev)} for seed, acc in zip(result["seeds"], result["test_acc"])]
+            rows.append(common | {"metric": f"eval_seconds@{arch}", "value": result["seconds"], "seed": 0,
+                                  "device": str(dev)})
             table.append([arch, f"{100 * result['test_acc_mean']:.2f} ± {100 * result['test_acc_std']:.2f}",
                           f"{result['seconds']:.1f}"])
     written = warehouse.replace_results("condensation_report", context.partition_key, rows)

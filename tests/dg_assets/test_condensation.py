@@ -40,6 +40,12 @@ def test_condensation_pipeline_on_the_small_synthetic_graph(tmp_path, instance):
         "AND metric LIKE 'test_acc%' GROUP BY ALL ORDER BY ALL")
     assert rows.rows() == [("herding-r0.5", "test_acc", 2), ("herding-r0.5", "test_acc@mlp", 2),
                            ("random-r0.5", "test_acc", 2), ("random-r0.5", "test_acc@mlp", 2)]
+    costs = resources["warehouse"].query(
+        "SELECT metric, value FROM results WHERE asset = 'condensation_report' AND setting = 'random-r0.5' "
+        "AND metric IN ('condense_seconds', 'condense_peak_memory_mb', 'eval_seconds@gcn', 'eval_seconds@mlp')")
+    assert dict(costs.rows()).keys() == {"condense_seconds", "condense_peak_memory_mb", "eval_seconds@gcn",
+                                         "eval_seconds@mlp"}
+    assert all(value > 0 for _, value in costs.rows())
 
     result = materialize(GRAPH, selection=[leaderboard], resources=resources, instance=instance)
     meta = result.asset_materializations_for_node("leaderboard")[0].metadata
