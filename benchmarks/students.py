@@ -3,14 +3,17 @@
     .venv/bin/python -m benchmarks.students [--datasets cora ...] [--students glnn-sage ...]
                                             [--seeds 5] [--device auto]
 
-For every seed the student's teacher is trained with that seed, then distilled; in
-inductive settings the teacher is retrained on the observed graph inside ``distill``.
+For every seed the student's teacher is trained with that seed (once per dataset, shared by
+the students of that teacher), then distilled; in inductive settings the teacher is
+retrained on the observed graph inside ``distill``.
 Model selection is on validation accuracy only. Rows go to `results` with
 ``asset = 'benchmark_students'``.
 """
 from __future__ import annotations
 
 import argparse
+import functools
+import json
 from collections import defaultdict
 
 from benchmarks.common import REAL_DATASETS, mean_pm, pick_device, warehouse
@@ -39,6 +42,9 @@ def main() -> None:
     print("|---|---|---|" + "---|" * (len(SHOWN) + 1))
     for name in args.datasets:
         data = load_dataset(name, settings.dataset(name), data_root(), graphdistill_home() / "pyg")
+        # Students of one seed share their teacher and their plain-MLP baseline.
+        trained = functools.cache(lambda model, params, train, seed: train_node_classifier(
+            model, json.loads(params), data, TrainConfig.model_validate_json(train), seed=seed, device=device))
         for key in args.students:
             setting = settings.student(key)
             cfg = setting.validated(key)
@@ -46,10 +52,10 @@ def main() -> None:
             _, teacher_train = teacher_setting.validated(setting.teacher)
             scores, rows, seconds = defaultdict(list), [], []
             for seed in range(args.seeds):
-                teacher = train_node_classifier(teacher_setting.model, teacher_setting.params, data, teacher_train,
-                                                seed=seed, device=device)
-                mlp = train_node_classifier("mlp", {"hidden": cfg.hidden, "dropout": cfg.dropout}, data,
-                                            TrainConfig(**cfg.train), seed=seed, device=device)
+                teacher = trained(teacher_setting.model, json.dumps(teacher_setting.params, sort_keys=True),
+                                  teacher_train.model_dump_json(), seed)
+                mlp = trained("mlp", json.dumps({"hidden": cfg.hidden, "dropout": cfg.dropout}, sort_keys=True),
+                              TrainConfig(**cfg.train).model_dump_json(), seed)
                 with measure(device) as run:
                     student = distill(setting.method, setting.params | {"seed": seed}, data, teacher, device=device)
                 metrics = student.metrics | {"mlp_test_acc": mlp.metrics["test_acc"]}
