@@ -160,21 +160,6 @@ def aggregate(z: Tensor, adj: Tensor, assign: Tensor, k: int) -> tuple[Tensor, T
     return (x, *remove_self_loops(edge_index, edge_weight))
 
 
-def sparse_features(data: Data, max_density: float = 0.1) -> Data:
-    """``data`` with ``x`` as a CSR tensor when it is mostly zeros, for scoring candidates.
-
-    Every scoring epoch runs the GCN on the whole real graph, and its first layer
-    ``X W`` dominated the cost of a condensation (bag-of-words features: about 1% of
-    Cora's entries are non-zero); a sparse product gives the same logits up to float
-    rounding, several times faster.
-    """
-    if data.x.layout != torch.strided or (data.x != 0).float().mean() > max_density:
-        return data
-    out = copy.copy(data)
-    out.x = data.x.to_sparse_csr()
-    return out
-
-
 def refine(graph: CondensedGraph, targets: Tensor, data: Data, cfg: ClustGDDConfig, log: Log) -> tuple[Tensor, dict]:
     """Learn a feature offset ``ΔX`` for ``graph``; return ``x + ΔX`` at the best validation check.
 
@@ -203,11 +188,10 @@ def refine(graph: CondensedGraph, targets: Tensor, data: Data, cfg: ClustGDDConf
     per_class = [(graph.y == c).nonzero().view(-1) for c in range(num_classes)]
     gen = torch.Generator().manual_seed(cfg.seed)
 
-    real = sparse_features(data)
 
     def score(x: Tensor) -> float:
         candidate = CondensedGraph(x, graph.y, graph.edge_index, graph.edge_weight, graph.method, graph.params)
-        return evaluate_condensed(candidate, real, cfg=score_cfg, seeds=(cfg.seed,),
+        return evaluate_condensed(candidate, data, cfg=score_cfg, seeds=(cfg.seed,),
                                   device=x.device)["val_acc_mean"]
 
     best_x, best_val, best_step = graph.x, score(graph.x), 0

@@ -21,7 +21,7 @@ from torch_geometric.data import Data
 from torch_geometric.utils import to_torch_csr_tensor
 
 from kernels.evaluate.train import Log, TrainConfig, accuracy
-from kernels.models import build_model
+from kernels.models import MODELS, build_model
 
 if TYPE_CHECKING:  # kernels.condense imports this module (ClustGDD scores candidates with it)
     from kernels.condense.graph import CondensedGraph
@@ -38,12 +38,27 @@ def weighted_adjacency(edge_index: Tensor, num_nodes: int, edge_weight: Tensor |
     return to_torch_csr_tensor(edge_index.flip(0), edge_weight, size=(num_nodes, num_nodes))
 
 
+def sparse_features(x: Tensor, max_density: float = 0.1) -> Tensor:
+    """``x`` as a CSR tensor when it is mostly zeros.
+
+    Every epoch of the protocol runs the model on the whole real graph, and the first
+    layer's ``X W`` dominates that cost on bag-of-words features (about 1 % of Cora's and
+    CiteSeer's entries are non-zero); the sparse product gives the same logits up to float
+    rounding, two to three times faster.
+    """
+    if x.layout != torch.strided or (x != 0).float().mean() > max_density:
+        return x
+    return x.to_sparse_csr()
+
+
 def _train_one(graph: CondensedGraph, data: Data, arch: str, params: dict[str, Any], cfg: TrainConfig,
                seed: int, device: torch.device) -> dict[str, float]:
     x, y = graph.x.to(device), graph.y.to(device)
     labelled = y >= 0
     adj = weighted_adjacency(graph.edge_index.to(device), graph.num_nodes, graph.edge_weight.to(device))
     real_x, real_y = data.x.to(device), data.y.to(device)
+    if MODELS.get(arch).sparse_features:
+        real_x = sparse_features(real_x)
     real_adj = weighted_adjacency(data.edge_index.to(device), data.num_nodes)
     val_mask, test_mask = data.val_mask.to(device), data.test_mask.to(device)
     net = build_model(arch, params, data.num_features, int(data.y.max()) + 1, seed=seed).to(device)

@@ -2,7 +2,8 @@
 
 Every model maps ``(x, edge_index) -> logits`` so training and evaluation loops never ask
 which model they hold; ``uses_graph`` is read where the graph can be skipped, and
-``exposes_hidden`` where a distillation loss reads the hidden representation as well.
+``exposes_hidden`` where a distillation loss reads the hidden representation as well, and
+``sparse_features`` where bag-of-words features may be passed as a sparse tensor.
 """
 from __future__ import annotations
 
@@ -55,14 +56,17 @@ class ModelSpec:
     uses_graph: bool = True
     # forward(x, edge_index, return_hidden=True) -> (logits, penultimate representation)
     exposes_hidden: bool = False
+    # forward accepts x as a sparse CSR tensor (PyG's SAGEConv does not)
+    sparse_features: bool = True
 
 
 MODELS: Registry[ModelSpec] = Registry("model")
 
 
 def register_model(name: str, config_cls: type[BaseModel], *, uses_graph: bool = True,
-                   exposes_hidden: bool = False):
-    return MODELS.register(name, lambda fn: ModelSpec(name, config_cls, fn, uses_graph, exposes_hidden))
+                   exposes_hidden: bool = False, sparse_features: bool = True):
+    return MODELS.register(name, lambda fn: ModelSpec(name, config_cls, fn, uses_graph, exposes_hidden,
+                                                      sparse_features))
 
 
 class GraphFree(nn.Module):
@@ -101,7 +105,7 @@ def _gcn(in_dim: int, out_dim: int, cfg: ModelConfig) -> nn.Module:
     return GCN(in_dim, cfg.hidden, cfg.layers, out_dim, dropout=cfg.dropout)
 
 
-@register_model("sage", ModelConfig)
+@register_model("sage", ModelConfig, sparse_features=False)
 def _sage(in_dim: int, out_dim: int, cfg: ModelConfig) -> nn.Module:
     from torch_geometric.nn.models import GraphSAGE
 

@@ -256,19 +256,22 @@ def test_clustgdd_feature_choices_share_the_clusters(small_graph):
         run("clustgdd", small_graph, features="smoothed")
 
 
-def test_sparse_scoring_features_give_the_same_gcn_logits(small_graph):
-    from kernels.condense.clustgdd import sparse_features
-    from kernels.evaluate.condensed import weighted_adjacency
-    from kernels.models import build_model
+@pytest.mark.parametrize("arch", ["gcn", "sgc", "appnp", "sage", "gat", "mlp"])
+def test_sparse_features_give_the_same_logits_where_the_model_accepts_them(arch, small_graph):
+    from kernels.evaluate.condensed import sparse_features, weighted_adjacency
+    from kernels.models import MODELS, build_model
 
-    assert sparse_features(small_graph) is small_graph  # dense features stay dense
-    data = small_graph.clone()
-    data.x = data.x * (torch.rand(data.x.shape, generator=torch.Generator().manual_seed(0)) < 0.05)
-    sparse = sparse_features(data)
-    assert sparse.x.layout == torch.sparse_csr and data.x.layout == torch.strided
-    net = build_model("gcn", {"hidden": 8}, data.num_features, 3, seed=0).eval()
-    adj = weighted_adjacency(data.edge_index, data.num_nodes)
-    assert torch.allclose(net(sparse.x, adj), net(data.x, adj), atol=1e-5)
+    assert sparse_features(small_graph.x) is small_graph.x  # dense features stay dense
+    x = small_graph.x * (torch.rand(small_graph.x.shape, generator=torch.Generator().manual_seed(0)) < 0.05)
+    sparse = sparse_features(x)
+    assert sparse.layout == torch.sparse_csr
+    net = build_model(arch, {}, small_graph.num_features, 3, seed=0).eval()
+    adj = weighted_adjacency(small_graph.edge_index, small_graph.num_nodes)
+    if MODELS.get(arch).sparse_features:
+        assert torch.allclose(net(sparse, adj), net(x, adj), atol=1e-5)
+    else:  # the flag is what keeps the protocol from passing sparse features to this model
+        with pytest.raises(RuntimeError):
+            net(sparse, adj)
 
 
 def test_clustgdd_adjacency_is_ct_a_c_without_the_diagonal():
