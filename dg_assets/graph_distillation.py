@@ -108,7 +108,7 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
             accs = []
             for seed, (split, distilled) in enumerate(zip(distilled_graphs.splits, distilled_graphs.distilled)):
                 trained = train_on_distilled(arch, {}, distilled, graphs, split,
-                                             GraphTrainConfig(epochs=protocol.epochs), num_classes=classes,
+                                             GraphTrainConfig(epochs=protocol.epochs, lr=protocol.lr), num_classes=classes,
                                              seed=seed)
                 suffix = "" if position == 0 else f"@{arch}"
                 for metric in ("val_acc", "test_acc", "test_auc"):

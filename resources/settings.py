@@ -103,12 +103,14 @@ class CondensationEvaluation(BaseModel):
 
 class GraphDistillationEvaluation(BaseModel):
     """Graph-level protocol: ``archs`` trained on each split seed's distilled set, ``seeds``
-    stratified 80/10/10 splits, ``epochs`` per run; every seed is reported."""
+    stratified 80/10/10 splits, ``epochs`` per run at learning rate ``lr``; every seed is
+    reported."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     archs: list[str] = Field(default_factory=lambda: ["gin", "gcn", "gat"], min_length=1)
     seeds: int = Field(10, ge=1)
     epochs: int = Field(100, ge=1)
+    lr: float = Field(0.01, gt=0)
 
 
 def _lookup(table: dict[str, S], key: str, what: str) -> S:
