@@ -70,7 +70,8 @@ def main() -> None:
                          for seed, acc in zip(out["seeds"], out["test_acc"])]
                 rows.append({**common, "metric": f"eval_seconds_per_seed@{arch}", "value": out["seconds"] / args.seeds})
             results.replace_results("benchmark_condensation", f"{name}|{key}", rows)
-            print(f"| {name} | {key} | {graph.num_nodes} | {graph.num_edges} | {100 * graph.stats['ratio_bytes']:.2f} | "
+            size = f"{graph.num_nodes} | {graph.num_edges} | {100 * graph.stats['ratio_bytes']:.2f}"
+            print(f"| {name} | {key} | {size} | "
                   f"{condensing.seconds:.1f} | {condensing.peak_memory_mb:.0f} | {' | '.join(cells)}"
                   f"{' |' if cells else ''}", flush=True)
 

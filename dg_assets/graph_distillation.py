@@ -102,13 +102,13 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
     rows = [common | {"metric": metric, "value": float(summary[field]), "seed": 0, "seconds": summary["seconds"]}
             for metric, field in (("bytes_fraction", "bytes_fraction"), ("distilled_bytes", "nbytes"),
                                   ("distill_seconds", "seconds"))]
+    train_cfg = GraphTrainConfig(epochs=protocol.epochs, lr=protocol.lr)
     table = []
     with device.scope(0):
         for position, arch in enumerate(protocol.archs):
             accs = []
             for seed, (split, distilled) in enumerate(zip(distilled_graphs.splits, distilled_graphs.distilled)):
-                trained = train_on_distilled(arch, {}, distilled, graphs, split,
-                                             GraphTrainConfig(epochs=protocol.epochs, lr=protocol.lr), num_classes=classes,
+                trained = train_on_distilled(arch, {}, distilled, graphs, split, train_cfg, num_classes=classes,
                                              seed=seed)
                 suffix = "" if position == 0 else f"@{arch}"
                 for metric in ("val_acc", "test_acc", "test_auc"):

@@ -188,7 +188,6 @@ def refine(graph: CondensedGraph, targets: Tensor, data: Data, cfg: ClustGDDConf
     per_class = [(graph.y == c).nonzero().view(-1) for c in range(num_classes)]
     gen = torch.Generator().manual_seed(cfg.seed)
 
-
     def score(x: Tensor) -> float:
         candidate = CondensedGraph(x, graph.y, graph.edge_index, graph.edge_weight, graph.method, graph.params)
         return evaluate_condensed(candidate, data, cfg=score_cfg, seeds=(cfg.seed,),

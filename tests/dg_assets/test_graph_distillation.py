@@ -46,7 +46,8 @@ def test_leaderboard_chooses_the_mirage_setting_on_validation_per_split(tmp_path
         rows = [{"dataset": "MUTAG", "setting": setting, "method": method, "metric": "bytes_fraction",
                  "value": fraction, "seed": 0}]
         rows += [{"dataset": "MUTAG", "setting": setting, "method": method, "metric": metric, "value": value,
-                  "seed": seed} for seed, pair in enumerate(accuracies) for metric, value in zip(("val_acc", "test_acc"), pair)]
+                  "seed": seed}
+                 for seed, pair in enumerate(accuracies) for metric, value in zip(("val_acc", "test_acc"), pair)]
         warehouse.replace_results("graph_distillation_report", f"MUTAG|{setting}", rows)
 
     # Split 0: the small set wins on validation, the large one would win on test. Split 1:
