@@ -56,7 +56,8 @@ class ModelSpec:
     uses_graph: bool = True
     # forward(x, edge_index, return_hidden=True) -> (logits, penultimate representation)
     exposes_hidden: bool = False
-    # forward accepts x as a sparse CSR tensor (PyG's SAGEConv does not)
+    # x may be a sparse CSR tensor: PyG's SAGEConv rejects one, and SGConv would propagate it
+    # sparse-by-sparse (each hop denser; memory grew by 7 MB per epoch on Cora)
     sparse_features: bool = True
 
 
@@ -129,7 +130,7 @@ def _appnp(in_dim: int, out_dim: int, cfg: APPNPConfig) -> nn.Module:
     return PropagatedMLP(mlp, APPNP(cfg.K, cfg.alpha))
 
 
-@register_model("sgc", SGCConfig)
+@register_model("sgc", SGCConfig, sparse_features=False)
 def _sgc(in_dim: int, out_dim: int, cfg: SGCConfig) -> nn.Module:
     from torch_geometric.nn import SGConv
 

@@ -256,7 +256,7 @@ def test_clustgdd_feature_choices_share_the_clusters(small_graph):
         run("clustgdd", small_graph, features="smoothed")
 
 
-@pytest.mark.parametrize("arch", ["gcn", "sgc", "appnp", "sage", "gat", "mlp"])
+@pytest.mark.parametrize("arch", ["gcn", "appnp", "sage", "gat", "mlp"])
 def test_sparse_features_give_the_same_logits_where_the_model_accepts_them(arch, small_graph):
     from kernels.evaluate.condensed import sparse_features, weighted_adjacency
     from kernels.models import MODELS, build_model
