@@ -23,6 +23,7 @@ from torch_geometric.data import Data
 from torch_geometric.utils import add_remaining_self_loops, remove_self_loops, scatter, softmax
 
 from kernels.evaluate.train import Objective
+from kernels.losses import standardize_logits
 from kernels.students.registry import StudentConfig, register_student
 
 
@@ -56,11 +57,13 @@ def high_frequency_loss(student: Tensor, teacher: Tensor, edge_index: Tensor, ta
 def ffg2m(cfg: FFG2MConfig, teacher_logits: Tensor, data: Data) -> Objective:
     with_loops, _ = add_remaining_self_loops(data.edge_index, num_nodes=data.num_nodes)
     without_loops, _ = remove_self_loops(data.edge_index)
+    scale = standardize_logits if cfg.logit_standardization else (lambda logits: logits)
+    teacher = scale(teacher_logits)
 
     def objective(out: Tensor, graph: Data) -> Tensor:
         ce = F.cross_entropy(out[graph.train_mask], graph.y[graph.train_mask])
-        lfd = low_frequency_loss(out, teacher_logits, with_loops)
-        hfd = high_frequency_loss(out, teacher_logits, without_loops, cfg.tau)
+        lfd = low_frequency_loss(scale(out), teacher, with_loops)
+        hfd = high_frequency_loss(scale(out), teacher, without_loops, cfg.tau)
         return cfg.lam * ce + (1 - cfg.lam) * (lfd + hfd)
 
     return objective

@@ -16,11 +16,11 @@ from kernels.students.registry import StudentConfig, register_student
 
 
 class GLNNConfig(StudentConfig):
-    """GLNN has no knobs beyond the shared ones (``lam``, ``temperature``, ``kd_loss``)."""
+    """GLNN has no knobs beyond the shared ones (``lam``, ``temperature``, ``kd_loss``, ...)."""
 
 
 def soft_label_objective(cfg: StudentConfig, teacher_logits: Tensor) -> Objective:
-    divergence = kd_loss(cfg.kd_loss)
+    divergence = kd_loss(cfg.kd_loss, cfg.logit_standardization)
 
     def objective(out: Tensor, data: Data) -> Tensor:
         ce = F.cross_entropy(out[data.train_mask], data.y[data.train_mask])

@@ -217,7 +217,7 @@ class TokenMatching(RepresentationObjective):
     def __init__(self, cfg: VQGraphConfig, hidden_dim: int, codebook: Tensor, teacher_tokens: Tensor,
                  soft_labels: Tensor) -> None:
         super().__init__()
-        self.cfg, self.divergence = cfg, kd_loss(cfg.kd_loss)
+        self.cfg, self.divergence = cfg, kd_loss(cfg.kd_loss, cfg.logit_standardization)
         self.project = nn.Linear(hidden_dim, codebook.size(1))
         self.register_buffer("codebook", codebook)
         self.register_buffer("teacher_tokens", teacher_tokens)

@@ -52,3 +52,19 @@ def test_every_loss_is_zero_when_student_equals_teacher(name):
 def test_unknown_loss_lists_the_choices():
     with pytest.raises(ValueError, match=r"'wasserstein'.*'kl'"):
         kd_loss("wasserstein")
+
+
+def _softmax(logits):
+    exp = [math.exp(v) for v in logits]
+    return [v / sum(exp) for v in exp]
+
+
+def test_logit_standardization_matches_shape_not_scale():
+    teacher = torch.tensor([[0.3, 0.0, -0.3]])  # nearly flat soft labels
+    sharp_student = 10 * teacher
+    assert kd_loss("kl")(sharp_student, teacher, 1.0).item() > 0.1
+    assert kd_loss("kl", standardize=True)(sharp_student, teacher, 1.0).item() == pytest.approx(0.0, abs=1e-6)
+    # z-scored over classes (sample std): teacher -> [1, 0, -1], [0, 0, 1] -> [-1, -1, 2] / sqrt(3)
+    student = torch.tensor([[0.0, 0.0, 1.0]])
+    expected = _kl(_softmax([1, 0, -1]), _softmax([-(3 ** -0.5), -(3 ** -0.5), 2 * 3 ** -0.5]))
+    assert kd_loss("kl", standardize=True)(student, teacher, 1.0).item() == pytest.approx(expected, rel=1e-5)

@@ -1,3 +1,4 @@
+import dataclasses
 import math
 
 import pytest
@@ -29,6 +30,17 @@ def test_student_learns_its_teachers_labels(method, small_graph, teacher):
     agreement = (student.logits.argmax(-1) == teacher.logits.argmax(-1)).float().mean()
     assert agreement > 0.8
     assert student.model == "mlp" and student.metrics["teacher_test_acc"] == teacher.metrics["test_acc"]
+
+
+@pytest.mark.parametrize("method", ["glnn", "ffg2m"])
+def test_logit_standardization_teaches_an_under_confident_teacher(method, small_graph, teacher):
+    # The teacher's logits / 1000: the same argmax, soft labels all but uniform.
+    flat = dataclasses.replace(teacher, logits=teacher.logits / 1000)
+    agreement = {}
+    for standardize in (False, True):
+        student = distill(method, FAST | {"lam": 0.0, "logit_standardization": standardize}, small_graph, flat)
+        agreement[standardize] = (student.logits.argmax(-1) == teacher.logits.argmax(-1)).float().mean().item()
+    assert agreement[True] > 0.9 and agreement[True] > agreement[False]
 
 
 def test_distillation_beats_the_plain_mlp(small_graph, teacher):
