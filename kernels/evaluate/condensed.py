@@ -51,17 +51,22 @@ def sparse_features(x: Tensor, max_density: float = 0.1) -> Tensor:
     return x.to_sparse_csr()
 
 
-def _train_one(graph: CondensedGraph, data: Data, arch: str, params: dict[str, Any], cfg: TrainConfig,
+def _real_graph(data: Data, arch: str, device: torch.device) -> Data:
+    """The real graph as every seed's epochs read it: on ``device``, CSR adjacency, and
+    sparse features for models that take them; built once per evaluation."""
+    x = data.x.to(device)
+    return Data(x=sparse_features(x) if MODELS.get(arch).sparse_features else x,
+                adj=weighted_adjacency(data.edge_index.to(device), data.num_nodes), y=data.y.to(device),
+                val_mask=data.val_mask.to(device), test_mask=data.test_mask.to(device))
+
+
+def _train_one(graph: CondensedGraph, real: Data, arch: str, params: dict[str, Any], cfg: TrainConfig,
                seed: int, device: torch.device) -> dict[str, float]:
     x, y = graph.x.to(device), graph.y.to(device)
     labelled = y >= 0
     adj = weighted_adjacency(graph.edge_index.to(device), graph.num_nodes, graph.edge_weight.to(device))
-    real_x, real_y = data.x.to(device), data.y.to(device)
-    if MODELS.get(arch).sparse_features:
-        real_x = sparse_features(real_x)
-    real_adj = weighted_adjacency(data.edge_index.to(device), data.num_nodes)
-    val_mask, test_mask = data.val_mask.to(device), data.test_mask.to(device)
-    net = build_model(arch, params, data.num_features, int(data.y.max()) + 1, seed=seed).to(device)
+    real_x, real_adj, real_y, val_mask, test_mask = real.x, real.adj, real.y, real.val_mask, real.test_mask
+    net = build_model(arch, params, real_x.size(1), int(real_y.max()) + 1, seed=seed).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
 
     best_key, best_epoch, best_state, stale = (-1.0, 0.0), 0, None, 0
@@ -122,7 +127,8 @@ def evaluate_condensed(graph: CondensedGraph, data: Data, *, arch: str = "gcn",
     cfg = cfg or PROTOCOL
     device = torch.device(device)
     start = time.perf_counter()
-    runs = [_train_one(graph, data, arch, params, cfg, seed, device) for seed in seeds]
+    real = _real_graph(data, arch, device)
+    runs = [_train_one(graph, real, arch, params, cfg, seed, device) for seed in seeds]
     test = [r["test_acc"] for r in runs]
     out = {"arch": arch, "params": params, "seeds": list(seeds),
            "val_acc": [r["val_acc"] for r in runs], "test_acc": test,
