@@ -34,7 +34,8 @@ class StudentConfig(BaseModel):
         kd_loss: a ``KD_LOSSES`` name (default: ``kl``).
         logit_standardization: z-score teacher and student logits per node before the
             distillation loss, so an under-confident teacher still teaches its ranking
-            (default: False).
+            (default: True; chosen on validation accuracy: SAGE teachers kept at an early
+            best epoch gave plain-KL students 3-4 points less on Cora).
         mode: ``transductive`` or ``inductive`` (default: transductive).
         inductive_fraction: share of test nodes held out in inductive mode (default: 0.2).
         train: ``TrainConfig`` fields (default: lr 0.01, 500 epochs, patience 100).
@@ -50,7 +51,7 @@ class StudentConfig(BaseModel):
     lam: float = Field(0.5, ge=0, le=1)
     temperature: float = Field(1.0, gt=0)
     kd_loss: str = "kl"
-    logit_standardization: bool = False
+    logit_standardization: bool = True
     mode: Literal["transductive", "inductive"] = "transductive"
     inductive_fraction: float = Field(0.2, gt=0, lt=1)
     train: dict[str, Any] = Field(default_factory=lambda: {"epochs": 500, "patience": 100})
