@@ -25,7 +25,7 @@ from resources.home import data_root
 from resources.provenance import code_version
 from resources.settings import load_settings
 
-SHOWN = ("test_acc", "ind_test_acc", "teacher_test_acc", "vq_teacher_test_acc", "mlp_test_acc")
+SHOWN = ("test_acc", "val_acc", "ind_test_acc", "teacher_test_acc", "vq_teacher_test_acc", "mlp_test_acc")
 
 
 def main() -> None:
