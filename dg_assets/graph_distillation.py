@@ -102,7 +102,7 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
     rows = [common | {"metric": metric, "value": float(summary[field]), "seed": 0, "seconds": summary["seconds"]}
             for metric, field in (("bytes_fraction", "bytes_fraction"), ("distilled_bytes", "nbytes"),
                                   ("distill_seconds", "seconds"))]
-    train_cfg = GraphTrainConfig(epochs=protocol.epochs, lr=protocol.lr)
+    train_cfg = GraphTrainConfig(epochs=protocol.epochs, lr=protocol.lr_for(keys["dataset"]))
     table = []
     with device.scope(0):
         for position, arch in enumerate(protocol.archs):
