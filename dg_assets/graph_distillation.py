@@ -102,10 +102,10 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
     rows = [common | {"metric": metric, "value": float(summary[field]), "seed": 0, "seconds": summary["seconds"]}
             for metric, field in (("bytes_fraction", "bytes_fraction"), ("distilled_bytes", "nbytes"),
                                   ("distill_seconds", "seconds"))]
-    train_cfg = GraphTrainConfig(epochs=protocol.epochs, lr=protocol.lr_for(keys["dataset"]))
     table = []
     with device.scope(0):
         for position, arch in enumerate(protocol.archs):
+            train_cfg = GraphTrainConfig(epochs=protocol.epochs, lr=protocol.lr_for(arch))
             accs = []
             for seed, (split, distilled) in enumerate(zip(distilled_graphs.splits, distilled_graphs.distilled)):
                 trained = train_on_distilled(arch, {}, distilled, graphs, split, train_cfg, num_classes=classes,

@@ -28,10 +28,10 @@ def test_unknown_model_in_a_setting_is_refused():
         settings.teacher("x")
 
 
-def test_graph_protocol_learning_rate_per_dataset():
-    base = "datasets: {}\nteachers: {}\ngraph_datasets: {NCI1: {}, MUTAG: {}}\n"
-    protocol = parse_settings(base + "graph_distillation_evaluation: {lr: 0.01, lr_by_dataset: {NCI1: 0.001}}\n"
+def test_graph_protocol_learning_rate_per_architecture():
+    base = "datasets: {}\nteachers: {}\n"
+    protocol = parse_settings(base + "graph_distillation_evaluation: {lr: 0.01, lr_by_arch: {gin: 0.001}}\n"
                               ).graph_distillation_evaluation
-    assert protocol.lr_for("NCI1") == 0.001 and protocol.lr_for("MUTAG") == 0.01
-    with pytest.raises(SettingError, match=r"'DD'.*'MUTAG', 'NCI1'"):
-        parse_settings(base + "graph_distillation_evaluation: {lr_by_dataset: {DD: 0.001}}\n")
+    assert protocol.lr_for("gin") == 0.001 and protocol.lr_for("gcn") == 0.01
+    with pytest.raises(SettingError, match=r"'transformer'.*'gin'"):
+        parse_settings(base + "graph_distillation_evaluation: {lr_by_arch: {transformer: 0.001}}\n")
