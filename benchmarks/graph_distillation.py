@@ -117,7 +117,8 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
                 matched = condense_graphs(method, params | {"seed": seed}, graphs, split[0])
                 tally.add_set(label, matched, seed)
                 for arch in [] if args.distill_only else args.archs:
-                    run = train_on_distilled(arch, {}, matched, graphs, split, cfg[arch], num_classes=classes, seed=seed)
+                    run = train_on_distilled(arch, {}, matched, graphs, split, cfg[arch], num_classes=classes,
+                                             seed=seed)
                     tally.add_run(label, arch, matched, run, seed)
         tally.flush(results, args.archs, seed + 1)
 

@@ -16,7 +16,7 @@ from kernels.students.registry import StudentConfig, register_student
 
 
 class GLNNConfig(StudentConfig):
-    """GLNN has no knobs beyond the shared ones (``lam``, ``temperature``, ``kd_loss``, ...)."""
+    """GLNN has only the shared knobs (``lam``, ``temperature``, ``kd_loss``, ``logit_standardization``)."""
 
 
 def soft_label_objective(cfg: StudentConfig, teacher_logits: Tensor) -> Objective:
