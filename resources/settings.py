@@ -122,10 +122,12 @@ class GraphDistillationEvaluation(BaseModel):
     lr_by_arch: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
     def model_post_init(self, _: Any) -> None:
-        from kernels.graphs.models import GRAPH_MODELS
-
-        for arch in [*self.archs, *self.lr_by_arch]:
-            GRAPH_MODELS.get(arch)  # unknown names fail here, listing the choices
+        # Checked against ``archs``, not the model registry: definitions load settings
+        # without importing torch.
+        for arch in self.lr_by_arch:
+            if arch not in self.archs:
+                raise SettingError(f"graph_distillation_evaluation.lr_by_arch names {arch!r}, which is not "
+                                   f"among its archs {self.archs}")
 
     def lr_for(self, arch: str) -> float:
         return self.lr_by_arch.get(arch, self.lr)
