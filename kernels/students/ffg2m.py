@@ -62,8 +62,9 @@ def ffg2m(cfg: FFG2MConfig, teacher_logits: Tensor, data: Data) -> Objective:
 
     def objective(out: Tensor, graph: Data) -> Tensor:
         ce = F.cross_entropy(out[graph.train_mask], graph.y[graph.train_mask])
-        lfd = low_frequency_loss(scale(out), teacher, with_loops)
-        hfd = high_frequency_loss(scale(out), teacher, without_loops, cfg.tau)
+        student = scale(out)
+        lfd = low_frequency_loss(student, teacher, with_loops)
+        hfd = high_frequency_loss(student, teacher, without_loops, cfg.tau)
         return cfg.lam * ce + (1 - cfg.lam) * (lfd + hfd)
 
     return objective
