@@ -12,8 +12,8 @@ def held_out_nodes(data: Data, fraction: float, seed: int) -> Tensor:
         raise ValueError(f"inductive fraction must be in (0, 1), got {fraction}")
     test = data.test_mask.nonzero().view(-1)
     gen = torch.Generator().manual_seed(seed)
-    chosen = test[torch.randperm(test.numel(), generator=gen)[: int(round(test.numel() * fraction))]]
-    mask = torch.zeros(data.num_nodes, dtype=torch.bool)
+    chosen = test[torch.randperm(test.numel(), generator=gen)[: int(round(test.numel() * fraction))].to(test.device)]
+    mask = torch.zeros(data.num_nodes, dtype=torch.bool, device=data.test_mask.device)
     mask[chosen] = True
     return mask
 

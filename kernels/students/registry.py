@@ -132,7 +132,7 @@ def distill(method: str, params: dict[str, Any], data: Data, teacher: TrainedMod
     train_cfg = TrainConfig(**cfg.train)
     if cfg.mode == "transductive":
         extra = _positional(cfg, data)
-        objective = spec.objective(cfg, teacher.logits.to(device), data.to(device))
+        objective = spec.objective(cfg, teacher.logits.to(device), copy.copy(data).to(device))
         student = train_node_classifier("mlp", mlp, with_extra_features(data, extra), train_cfg, seed=cfg.seed,
                                         device=device, log=log, objective=objective)
         student.extra_features = extra
@@ -145,7 +145,7 @@ def distill(method: str, params: dict[str, Any], data: Data, teacher: TrainedMod
     log(f"inductive: {int(held_out.sum())} test nodes held out, {seen.num_nodes} observed")
     seen_teacher = train_node_classifier(teacher.model, teacher.params, seen, TrainConfig(**teacher.train),
                                          seed=cfg.seed, device=device, log=log)
-    objective = spec.objective(cfg, seen_teacher.logits.to(device), seen.to(device))
+    objective = spec.objective(cfg, seen_teacher.logits.to(device), copy.copy(seen).to(device))
     seen_extra = _positional(cfg, seen)
     student = train_node_classifier("mlp", mlp, with_extra_features(seen, seen_extra), train_cfg, seed=cfg.seed,
                                     device=device, log=log, objective=objective)
