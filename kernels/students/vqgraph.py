@@ -43,6 +43,13 @@ class VQGraphConfig(StudentConfig):
         token_dim: width of node representations and codewords (default: 64).
         conv: tokenizer GNN layer, one of ``gat``, ``gcn``, ``sage`` (default: ``sage``).
         tokenizer_layers, tokenizer_dropout: the encoder (default: 2, 0.5).
+        tokenizer_norm: ``batch`` normalises the representations between encoder layers,
+            as the paper's tokenizer does; ``none`` leaves them raw (default: ``batch``).
+            Without it the Amazon Photo tokenizer collapses: within 15 epochs every node
+            maps to one token and validation accuracy stays at chance (12.5 %, 8 classes);
+            with it the same run reaches 89.6 % by epoch 100. On Cora (seed 0, 300 epochs)
+            the raw encoder's validation accuracy is higher (78.2 vs 76.4 %), hence the
+            ``vqgraph-sage-nonorm`` setting.
         commitment: weight pulling representations to their codewords (default: 0.25).
         feature_weight, structure_weight: weights of feature and edge reconstruction
             (default: 1.0, 1.0).
@@ -60,6 +67,7 @@ class VQGraphConfig(StudentConfig):
     conv: str = "sage"
     tokenizer_layers: int = Field(2, ge=1)
     tokenizer_dropout: float = Field(0.5, ge=0, lt=1)
+    tokenizer_norm: Literal["batch", "none"] = "batch"
     commitment: float = Field(0.25, ge=0)
     feature_weight: float = Field(1.0, ge=0)
     structure_weight: float = Field(1.0, ge=0)
@@ -108,6 +116,8 @@ class VQTokenizer(nn.Module):
         super().__init__()
         conv, d = TOKENIZER_CONVS[cfg.conv], cfg.token_dim
         self.convs = nn.ModuleList([conv(in_dim if i == 0 else d, d) for i in range(cfg.tokenizer_layers)])
+        self.norms = nn.ModuleList([nn.BatchNorm1d(d) if cfg.tokenizer_norm == "batch" else nn.Identity()
+                                    for _ in range(cfg.tokenizer_layers - 1)])
         self.codebook = nn.Parameter(torch.randn(codebook_size, d))
         self.feature_decoder = nn.Linear(d, in_dim)
         self.structure_decoder = nn.Linear(d, d)
@@ -115,10 +125,10 @@ class VQTokenizer(nn.Module):
         self.dropout = cfg.tokenizer_dropout
 
     def encode(self, x: Tensor, adjacency: Tensor) -> Tensor:
-        """Node representations ``[num_nodes, token_dim]``; dropout acts between layers only."""
+        """Node representations ``[num_nodes, token_dim]``; norm and dropout act between layers only."""
         for i, conv in enumerate(self.convs):
             if i > 0:
-                x = F.dropout(F.relu(x), self.dropout, self.training)
+                x = F.dropout(F.relu(self.norms[i - 1](x)), self.dropout, self.training)
             x = conv(x, adjacency)
         return x
 

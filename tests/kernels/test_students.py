@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from kernels.evaluate import TrainConfig, TrainedModel, train_node_classifier
-from kernels.evaluate.train import RepresentationObjective
+from kernels.evaluate.train import RepresentationObjective, accuracy
 from kernels.losses import kd_loss
 from kernels.models import build_model
 from kernels.students import STUDENTS, distill
@@ -131,6 +131,23 @@ def test_token_kl_vanishes_only_when_the_assignments_match():
 def test_bad_vqgraph_settings_are_named(params, value):
     with pytest.raises(ValueError, match=value):
         student_config("vqgraph", params)
+
+
+def test_tokenizer_batch_norm_keeps_a_dense_count_feature_graph_from_collapsing():
+    """Amazon-style bag-of-words counts on a dense graph: the raw encoder maps every node to one token."""
+    from kernels.data.synthetic import SyntheticSBMConfig, synthetic_sbm
+    from kernels.students.vqgraph import VQGraphConfig, sparse_adjacency, train_tokenizer
+
+    graph = synthetic_sbm(SyntheticSBMConfig(
+        num_nodes=300, avg_degree=30, num_classes=3, num_features=64, homophily=0.9, feature_signal=0.6, seed=0,
+        split={"kind": "per-class", "train_per_class": 10, "val_per_class": 20}))
+    graph.x = torch.poisson((graph.x - graph.x.min()).exp(), generator=torch.Generator().manual_seed(0))
+    used, val_acc = {}, {}
+    for norm in ("none", "batch"):
+        cfg = VQGraphConfig(**VQ_FAST, tokenizer_norm=norm)
+        logits, _, tokens = train_tokenizer(graph, cfg).predict(graph, sparse_adjacency(graph))
+        used[norm], val_acc[norm] = tokens.unique().numel(), accuracy(logits, graph.y, graph.val_mask)
+    assert used["batch"] > used["none"] and val_acc["batch"] > val_acc["none"] + 0.2
 
 
 def test_vqgraph_student_round_trips_and_predicts_without_the_graph(small_graph, teacher, tmp_path):
