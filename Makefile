@@ -7,7 +7,7 @@ DAGSTER_HOME := $(GRAPHDISTILL_HOME)/dagster
 PORT ?= 3000
 export GRAPHDISTILL_HOME DAGSTER_HOME
 
-.PHONY: venv demo test dev benchmark clean
+.PHONY: venv demo test dev benchmark smoke-cuda clean
 
 # torch is pinned to the CPU wheel first; the project's own range then installs nothing more.
 $(VENV)/.installed: pyproject.toml
@@ -35,6 +35,15 @@ dev: venv $(DAGSTER_HOME)/dagster.yaml
 benchmark: venv
 	$(BIN)/python -m benchmarks.teachers
 	$(BIN)/python -m benchmarks.students
+
+# Every student and condenser once on a GPU, on a 600-node graph: the unit tests run on CPU
+# only, and a tensor left on the wrong device shows up here in about a minute.
+smoke-cuda: venv
+	$(BIN)/python -m benchmarks.students --device cuda --datasets sbm-small --seeds 1 \
+		--students glnn-sage glnn-sage-ind ffg2m-sage ffg2m-sage-ind vqgraph-sage vqgraph-sage-ind
+	$(BIN)/python -m benchmarks.condensation --device cuda --datasets sbm-small --seeds 1 --epochs 30 \
+		--settings whole random-r0.5 herding-r0.5 kcenter-r0.5 clustgdd-r0.5 gcond-r0.5 doscond-r0.5 gcdm-r0.5 \
+		--archs gcn sgc appnp sage gat mlp
 
 clean:
 	rm -rf $(GRAPHDISTILL_HOME)
