@@ -15,6 +15,8 @@ Total: ``lam * CE + (1 - lam) * (LFD + HFD)``.
 """
 from __future__ import annotations
 
+from typing import Literal
+
 import torch
 import torch.nn.functional as F
 from pydantic import Field
@@ -28,17 +30,38 @@ from kernels.students.registry import StudentConfig, register_student
 
 
 class FFG2MConfig(StudentConfig):
-    """``tau``: temperature of the neighbourhood-difference distributions (default: 1.0)."""
+    """FF-G2M's knobs besides the shared ones.
+
+    Args:
+        tau: temperature of the neighbourhood-difference distributions (default: 1.0).
+        lfd_reduction: how the low-frequency term averages its per-edge KLs: over all
+            ``edge``s, as the paper writes it, or per ``node`` first (each node's mean over
+            its neighbours, then the mean over nodes) (default: ``node``). Averaging over
+            edges weights a node by its degree; on Amazon Computers (mean degree 36) hubs of
+            the large classes then dominate, and the student, trained on the KD terms alone,
+            fitted only 58.5 % of its own training nodes (seed 1: validation 61.7 %,
+            test 73.0 %); per node: 71.0 / 72.3 / 78.2 %. On Cora (5 seeds) the two tie on
+            validation (80.64 vs 80.60 %), so per node is the default.
+    """
 
     tau: float = Field(1.0, gt=0)
+    lfd_reduction: Literal["edge", "node"] = "node"
 
 
-def low_frequency_loss(student: Tensor, teacher: Tensor, edge_index: Tensor) -> Tensor:
-    """Mean over edges ``(j -> i)`` of ``KL(p_t(j) || p_s(i))``; ``edge_index`` has self-loops."""
+def low_frequency_loss(student: Tensor, teacher: Tensor, edge_index: Tensor, reduction: str = "edge") -> Tensor:
+    """``KL(p_t(j) || p_s(i))`` over edges ``(j -> i)`` (self-loops included in ``edge_index``).
+
+    ``reduction='edge'`` averages over edges; ``'node'`` averages each node's incoming edges
+    first and then the nodes, so every node counts once whatever its degree.
+    """
     src, dst = edge_index
     log_p_s = F.log_softmax(student, dim=-1)[dst]
     log_p_t = F.log_softmax(teacher, dim=-1)[src]
-    return (log_p_t.exp() * (log_p_t - log_p_s)).sum(-1).mean()
+    per_edge = (log_p_t.exp() * (log_p_t - log_p_s)).sum(-1)
+    if reduction == "edge":
+        return per_edge.mean()
+    per_node = scatter(per_edge, dst, dim=0, dim_size=student.size(0), reduce="mean")
+    return per_node[torch.bincount(dst, minlength=student.size(0)) > 0].mean()
 
 
 def high_frequency_loss(student: Tensor, teacher: Tensor, edge_index: Tensor, tau: float) -> Tensor:
@@ -63,7 +86,7 @@ def ffg2m(cfg: FFG2MConfig, teacher_logits: Tensor, data: Data) -> Objective:
     def objective(out: Tensor, graph: Data) -> Tensor:
         ce = F.cross_entropy(out[graph.train_mask], graph.y[graph.train_mask])
         student = scale(out)
-        lfd = low_frequency_loss(student, teacher, with_loops)
+        lfd = low_frequency_loss(student, teacher, with_loops, cfg.lfd_reduction)
         hfd = high_frequency_loss(student, teacher, without_loops, cfg.tau)
         return cfg.lam * ce + (1 - cfg.lam) * (lfd + hfd)
 

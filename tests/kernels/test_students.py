@@ -77,6 +77,16 @@ def test_frequency_losses_vanish_only_when_the_student_matches():
     assert high_frequency_loss(same, teacher, edges, 1.0).item() > 0
 
 
+def test_low_frequency_loss_per_node_does_not_weight_hubs_by_degree():
+    """A hub (node 0) with three incoming edges and a leaf (node 1) with one."""
+    edges = torch.tensor([[1, 2, 3, 0], [0, 0, 0, 1]])
+    student = torch.zeros(4, 2)  # uniform everywhere
+    teacher = torch.tensor([[0.0, 0.0]] + [[math.log(3.0), 0.0]] * 3)  # leaves of the hub say (3/4, 1/4)
+    kl = 0.75 * math.log(1.5) + 0.25 * math.log(0.5)  # KL((3/4, 1/4) || uniform)
+    assert low_frequency_loss(student, teacher, edges, "edge").item() == pytest.approx(3 * kl / 4, rel=1e-5)
+    assert low_frequency_loss(student, teacher, edges, "node").item() == pytest.approx(kl / 2, rel=1e-5)
+
+
 @pytest.mark.parametrize("params, field", [({"lam": 2}, "lam"), ({"kd_loss": "emd"}, "emd"),
                                            ({"mode": "online"}, "mode"), ({"train": {"lr": 0}}, "lr")])
 def test_bad_student_settings_are_named(params, field, small_graph, teacher):
