@@ -49,7 +49,8 @@ class FFG2MConfig(StudentConfig):
     lfd_reduction: Literal["edge", "node"] = "node"
 
 
-def low_frequency_loss(student: Tensor, teacher: Tensor, edge_index: Tensor, reduction: str = "edge") -> Tensor:
+def low_frequency_loss(student: Tensor, teacher: Tensor, edge_index: Tensor,
+                       reduction: Literal["edge", "node"] = "edge") -> Tensor:
     """``KL(p_t(j) || p_s(i))`` over edges ``(j -> i)`` (self-loops included in ``edge_index``).
 
     ``reduction='edge'`` averages over edges; ``'node'`` averages each node's incoming edges
