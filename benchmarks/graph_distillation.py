@@ -2,14 +2,16 @@
 
     .venv/bin/python -m benchmarks.graph_distillation [--datasets MUTAG PTC_MR] [--settings full mirage-l2 ...]
         [--matched random herding kcenter] [--seeds 10] [--epochs 100] [--lr 0.01] [--archs gin gcn gat]
-        [--distill-only]
+        [--distill-only] [--resume]
 
 Per split seed, every Mirage setting among ``--settings`` is a candidate; for each arch the
 candidate with the best *validation* accuracy gives the ``mirage-val`` row (the test graphs
 never choose). The coresets of ``--matched`` are then built at the same number of graphs
 (``<method>-count``) and at the same byte budget (``<method>-bytes``) as the set chosen for the
 first arch. Every split seed is reported (no top-k seed selection); the epoch is selected on
-validation graphs only. Rows go to ``results`` with ``asset = 'benchmark_graph_distillation'``.
+validation graphs only. Rows go to ``results`` with ``asset = 'benchmark_graph_distillation'``,
+written after every split seed; ``--resume`` keeps the split seeds a stopped run of the same
+arguments finished and runs only the missing ones.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import math
 import statistics
 from collections import defaultdict
 
-from benchmarks.common import mean_pm, warehouse
+from benchmarks.common import mean_pm, stored_rows, warehouse
 from kernels.graph_condense import DistilledGraphs, condense_graphs
 from kernels.graph_condense.evaluate import pick_by_validation, train_on_distilled
 from kernels.graphs import GraphTrainConfig, graph_labels, load_tu_dataset, stratified_splits
@@ -27,6 +29,7 @@ from resources.home import data_root
 from resources.provenance import code_version
 from resources.settings import load_settings
 
+ASSET = "benchmark_graph_distillation"
 MIRAGE_VAL = "mirage-val"
 
 
@@ -44,6 +47,19 @@ class Tally:
                                  "code_version": code_version()})
         self.values[label, metric].append(float(value))
 
+    def restore(self, rows: list[dict], every_seed: set[str]) -> set[int]:
+        """Take over the rows of an earlier run for the split seeds on which every label of
+        ``every_seed`` has rows (a seed that stopped half-way is run again); returns those seeds."""
+        seeds: dict[str, set[int]] = defaultdict(set)
+        for row in rows:
+            seeds[row["setting"]].add(row["seed"])
+        done = set.intersection(*(seeds[label] for label in every_seed)) if every_seed else set()
+        for row in rows:
+            if row["seed"] in done:
+                self.rows[row["setting"]].append(row)
+                self.values[row["setting"], row["metric"]].append(row["value"])
+        return done
+
     def add_set(self, label: str, distilled: DistilledGraphs, seed: int) -> None:
         info = distilled.info
         for metric, value in (("distill_seconds", info["seconds"]), ("distilled_bytes", info["nbytes"]),
@@ -59,7 +75,7 @@ class Tally:
     def flush(self, results, archs: list[str], seeds_done: int) -> None:
         """Write every row so far and print the table: a run stopped early keeps its finished seeds."""
         for label, rows in self.rows.items():
-            results.replace_results("benchmark_graph_distillation", f"{self.dataset}|{label}", rows)
+            results.replace_results(ASSET, f"{self.dataset}|{label}", rows)
         header = " | ".join(f"{a} acc | {a} auc" for a in archs)
         print(f"| dataset | setting | graphs | bytes | % of train bytes | distill s | {header} |",
               "|---|---|---|---|---|---|" + "---|---|" * len(archs), *(self.line(label, archs) for label in self.rows),
@@ -83,7 +99,15 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
     protocol = settings.graph_distillation_evaluation
     cfg = {arch: GraphTrainConfig(epochs=args.epochs, lr=args.lr or protocol.lr_for(arch)) for arch in args.archs}
     tally = Tally(name)
-    for seed in range(args.seeds):
+    # Mirage candidates may be skipped on a split; every other row has every seed.
+    every_seed = {key for key, setting in chosen.items() if setting.method != "mirage"}
+    every_seed |= {f"{m}-{suffix}" for m in args.matched for suffix in ("count", "bytes")}
+    every_seed |= {MIRAGE_VAL} if any(setting.method == "mirage" for setting in chosen.values()) else set()
+    done = tally.restore(stored_rows(results, ASSET, name, args.seeds), every_seed) if args.resume else set()
+    todo = [seed for seed in range(args.seeds) if seed not in done]
+    if not todo:  # every seed is stored: print its table
+        tally.flush(results, args.archs, len(done))
+    for seed in todo:
         split = stratified_splits(labels, seed)
         sets = {}
         for key, setting in chosen.items():
@@ -120,7 +144,8 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
                     run = train_on_distilled(arch, {}, matched, graphs, split, cfg[arch], num_classes=classes,
                                              seed=seed)
                     tally.add_run(label, arch, matched, run, seed)
-        tally.flush(results, args.archs, seed + 1)
+        done.add(seed)
+        tally.flush(results, args.archs, len(done))
 
 
 def main() -> None:
@@ -136,6 +161,8 @@ def main() -> None:
                         "per-architecture rate, graph_distillation_evaluation in settings.yaml)")
     parser.add_argument("--archs", nargs="+", default=["gin", "gcn", "gat"])
     parser.add_argument("--distill-only", action="store_true", help="distil and report sizes and seconds only")
+    parser.add_argument("--resume", action="store_true", help="keep the split seeds already in the warehouse "
+                        "for these datasets (from a run with the same arguments) and run the rest")
     args = parser.parse_args()
     results = warehouse()
     for name in args.datasets:

@@ -1,13 +1,14 @@
 """Student accuracy: each student setting against its teacher and a plain MLP, over seeds.
 
     .venv/bin/python -m benchmarks.students [--datasets cora ...] [--students glnn-sage ...]
-                                            [--seeds 5] [--device auto]
+                                            [--seeds 5] [--device auto] [--resume]
 
 For every seed the student's teacher is trained with that seed (once per dataset, shared by
 the students of that teacher), then distilled; in inductive settings the teacher is
 retrained on the observed graph inside ``distill``.
 Model selection is on validation accuracy only. Rows go to `results` with
-``asset = 'benchmark_students'``.
+``asset = 'benchmark_students'``, written after every seed; ``--resume`` keeps the seeds a
+stopped run finished and runs only the missing ones (a CS seed takes over ten minutes on CPU).
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import functools
 import json
 from collections import defaultdict
 
-from benchmarks.common import REAL_DATASETS, mean_pm, pick_device, warehouse
+from benchmarks.common import REAL_DATASETS, mean_pm, pick_device, stored_rows, warehouse
 from kernels.data import load_dataset
 from kernels.evaluate import TrainConfig, measure, train_node_classifier
 from kernels.students import distill
@@ -25,6 +26,7 @@ from resources.home import data_root
 from resources.provenance import code_version
 from resources.settings import load_settings
 
+ASSET = "benchmark_students"
 SHOWN = ("test_acc", "val_acc", "ind_test_acc", "teacher_test_acc", "vq_teacher_test_acc", "mlp_test_acc")
 
 
@@ -35,6 +37,8 @@ def main() -> None:
     parser.add_argument("--students", nargs="+", default=list(settings.students))
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    parser.add_argument("--resume", action="store_true", help="keep the seeds already in the warehouse for each "
+                        "dataset and student, and run the rest")
     args = parser.parse_args()
     device, results = pick_device(args.device), warehouse()
 
@@ -50,8 +54,9 @@ def main() -> None:
             cfg = setting.validated(key)
             teacher_setting = settings.teacher(setting.teacher)
             _, teacher_train = teacher_setting.validated(setting.teacher)
-            scores, rows, seconds = defaultdict(list), [], []
-            for seed in range(args.seeds):
+            rows = stored_rows(results, ASSET, name, args.seeds, key) if args.resume else []
+            seconds = {row["seed"]: row["seconds"] for row in rows}
+            for seed in [seed for seed in range(args.seeds) if seed not in seconds]:
                 teacher = trained(teacher_setting.model, json.dumps(teacher_setting.params, sort_keys=True),
                                   teacher_train.model_dump_json(), seed)
                 mlp = trained("mlp", json.dumps({"hidden": cfg.hidden, "dropout": cfg.dropout}, sort_keys=True),
@@ -59,17 +64,17 @@ def main() -> None:
                 with measure(device) as run:
                     student = distill(setting.method, setting.params | {"seed": seed}, data, teacher, device=device)
                 metrics = student.metrics | {"mlp_test_acc": mlp.metrics["test_acc"]}
-                seconds.append(run.seconds)
-                for metric in SHOWN:
-                    if metric in metrics:
-                        scores[metric].append(metrics[metric])
-                        rows.append({"dataset": name, "setting": key, "method": setting.method, "metric": metric,
-                                     "value": metrics[metric], "seed": seed, "seconds": run.seconds,
-                                     "device": str(device), "code_version": code_version()})
-            results.replace_results("benchmark_students", f"{name}|{key}", rows)
+                seconds[seed] = run.seconds
+                rows += [{"dataset": name, "setting": key, "method": setting.method, "metric": metric,
+                          "value": metrics[metric], "seed": seed, "seconds": run.seconds, "device": str(device),
+                          "code_version": code_version()} for metric in SHOWN if metric in metrics]
+                results.replace_results(ASSET, f"{name}|{key}", rows)
+            scores = defaultdict(list)
+            for row in rows:
+                scores[row["metric"]].append(row["value"])
             cells = [mean_pm(scores[m]) if scores[m] else "–" for m in SHOWN]
-            print(f"| {name} | {key} | {cfg.mode} | {' | '.join(cells)} | {sum(seconds) / len(seconds):.1f} |",
-                  flush=True)
+            print(f"| {name} | {key} | {cfg.mode} | {' | '.join(cells)} | "
+                  f"{sum(seconds.values()) / len(seconds):.1f} |", flush=True)
 
 
 if __name__ == "__main__":

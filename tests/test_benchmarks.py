@@ -30,14 +30,33 @@ def test_teacher_and_student_benchmarks_print_tables_and_write_rows(tmp_path):
     assert condensation == {"test_acc@gcn": 2 * 2, "eval_seconds_per_seed@gcn": 2, "condense_seconds": 2,
                             "condense_peak_memory_mb": 2, "ratio_bytes": 2, "nodes": 2, "edges": 2}
 
+    # --resume adds the missing seed and leaves the stored ones as they were written.
+    before = _seed_rows(tmp_path, "benchmark_students", "glnn-sage")
+    done = subprocess.run([sys.executable, "-m", "benchmarks.students", "--datasets", "sbm-small", "--seeds", "3",
+                           "--device", "cpu", "--students", "glnn-sage", "--resume"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    after = _seed_rows(tmp_path, "benchmark_students", "glnn-sage")
+    assert sorted(after) == [0, 1, 2] and all(after[seed] == before[seed] for seed in (0, 1))
+
+
+def _seed_rows(home, asset: str, setting: str) -> dict[int, list[tuple]]:
+    """Per seed, the (metric, value, created_at) rows of ``setting``."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
+        rows = conn.execute("SELECT seed, metric, value, created_at FROM results WHERE asset = ? AND setting = ? "
+                            "ORDER BY seed, metric", [asset, setting]).fetchall()
+    out: dict[int, list[tuple]] = {}
+    for seed, *rest in rows:
+        out.setdefault(seed, []).append(tuple(rest))
+    return out
+
 
 def test_graph_distillation_benchmark_reports_every_seed(tmp_path):
     require_real_data("tu", "MUTAG")
     env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "benchmarks.graph_distillation", "--datasets", "MUTAG",
-                           "--settings", "mirage-l2", "random-g20", "--matched", "random", "--seeds", "2",
-                           "--epochs", "5", "--archs", "gin"], cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=600)
+    command = [sys.executable, "-m", "benchmarks.graph_distillation", "--datasets", "MUTAG", "--settings",
+               "mirage-l2", "random-g20", "--matched", "random", "--epochs", "5", "--archs", "gin"]
+    done = subprocess.run([*command, "--seeds", "2"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     for setting in ("mirage-l2", "random-g20", "mirage-val", "random-count", "random-bytes"):
         assert f"| MUTAG | {setting} |" in done.stdout, setting
@@ -47,3 +66,10 @@ def test_graph_distillation_benchmark_reports_every_seed(tmp_path):
                                   "GROUP BY setting").fetchall())
     # Every split seed of every row, the validation-chosen Mirage and the matched coresets included.
     assert seeds == {s: [0, 1] for s in ("mirage-l2", "random-g20", "mirage-val", "random-count", "random-bytes")}
+
+    before = _seed_rows(tmp_path, "benchmark_graph_distillation", "mirage-val")
+    done = subprocess.run([*command, "--seeds", "3", "--resume"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "(MUTAG: cpu, 3 split seeds" in done.stdout
+    after = _seed_rows(tmp_path, "benchmark_graph_distillation", "mirage-val")
+    assert sorted(after) == [0, 1, 2] and all(after[seed] == before[seed] for seed in (0, 1))
