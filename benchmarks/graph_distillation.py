@@ -8,10 +8,12 @@ Per split seed, every Mirage setting among ``--settings`` is a candidate; for ea
 candidate with the best *validation* accuracy gives the ``mirage-val`` row (the test graphs
 never choose). The coresets of ``--matched`` are then built at the same number of graphs
 (``<method>-count``) and at the same byte budget (``<method>-bytes``) as the set chosen for the
-first arch. Every split seed is reported (no top-k seed selection); the epoch is selected on
-validation graphs only. Rows go to ``results`` with ``asset = 'benchmark_graph_distillation'``,
-written after every split seed; ``--resume`` keeps the split seeds a stopped run of the same
-arguments finished and runs only the missing ones.
+first arch; a count-matched coreset that would keep every training graph is the ``full`` row
+and is not trained again. Every split seed is reported (no top-k seed selection); the epoch
+is selected on validation graphs only. Rows go to ``results`` with
+``asset = 'benchmark_graph_distillation'``, written after every split seed; ``--resume``
+keeps the split seeds a stopped run of the same arguments finished and runs only the missing
+ones.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ import argparse
 import math
 import statistics
 from collections import defaultdict
+
+from torch import Tensor
 
 from benchmarks.common import mean_pm, stored_rows, warehouse
 from kernels.graph_condense import DistilledGraphs, condense_graphs
@@ -91,6 +95,21 @@ class Tally:
                 f"{100 * mean('bytes_fraction'):.2f} | {mean('distill_seconds'):.3f} | {' | '.join(cells)} |")
 
 
+def matched_budgets(reference: DistilledGraphs, train_labels: Tensor, classes: int) -> dict[str, dict]:
+    """Coreset budgets matching ``reference``: its number of graphs (spread over the classes)
+    and its bytes.
+
+    The count budget is left out where it would keep every training graph, as when Mirage's
+    depth-1 trees give more tree sets than a class has graphs (PROTEINS, ENZYMES): that coreset
+    is the training set itself, already the ``full`` row.
+    """
+    budgets = {"count": {"per_class": math.ceil(reference.num_graphs / classes)},
+               "bytes": {"byte_budget": reference.nbytes()}}
+    if budgets["count"]["per_class"] >= int(train_labels.bincount().max()):
+        del budgets["count"]
+    return budgets
+
+
 def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
     graphs = load_tu_dataset(name, settings.graph_dataset(name), data_root(), graphdistill_home() / "pyg")
     labels = graph_labels(graphs)
@@ -101,7 +120,7 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
     tally = Tally(name)
     # Mirage candidates may be skipped on a split; every other row has every seed.
     every_seed = {key for key, setting in chosen.items() if setting.method != "mirage"}
-    every_seed |= {f"{m}-{suffix}" for m in args.matched for suffix in ("count", "bytes")}
+    every_seed |= {f"{m}-bytes" for m in args.matched}  # count-matched rows are skipped where they equal full
     every_seed |= {MIRAGE_VAL} if any(setting.method == "mirage" for setting in chosen.values()) else set()
     done = tally.restore(stored_rows(results, ASSET, name, args.seeds), every_seed) if args.resume else set()
     todo = [seed for seed in range(args.seeds) if seed not in done]
@@ -133,10 +152,12 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
                 if position == 0:
                     reference = sets[best]
                     tally.add_set(MIRAGE_VAL, reference, seed)
-        budgets = [] if reference is None else [("count", {"per_class": math.ceil(reference.num_graphs / classes)}),
-                                                 ("bytes", {"byte_budget": reference.nbytes()})]
+        budgets = {} if reference is None else matched_budgets(reference, labels[split[0]], classes)
+        if reference is not None and "count" not in budgets:
+            print(f"  {name} seed {seed}: count-matched coresets skipped: {reference.num_graphs} distilled graphs "
+                  f"would keep every training graph (the full row)", flush=True)
         for method in args.matched:
-            for suffix, params in budgets:
+            for suffix, params in budgets.items():
                 label = f"{method}-{suffix}"
                 matched = condense_graphs(method, params | {"seed": seed}, graphs, split[0])
                 tally.add_set(label, matched, seed)

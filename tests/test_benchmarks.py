@@ -73,3 +73,17 @@ def test_graph_distillation_benchmark_reports_every_seed(tmp_path):
     assert "(MUTAG: cpu, 3 split seeds" in done.stdout
     after = _seed_rows(tmp_path, "benchmark_graph_distillation", "mirage-val")
     assert sorted(after) == [0, 1, 2] and all(after[seed] == before[seed] for seed in (0, 1))
+
+
+def test_count_matched_coreset_is_left_out_where_it_would_be_the_training_set():
+    from types import SimpleNamespace
+
+    import torch
+
+    from benchmarks.graph_distillation import matched_budgets
+
+    train_labels = torch.tensor([0] * 30 + [1] * 50)
+    small = SimpleNamespace(num_graphs=40, nbytes=lambda: 1000)  # 20 per class: fewer than either class has
+    assert matched_budgets(small, train_labels, 2) == {"count": {"per_class": 20}, "bytes": {"byte_budget": 1000}}
+    large = SimpleNamespace(num_graphs=100, nbytes=lambda: 5000)  # 50 per class keeps all of both classes
+    assert matched_budgets(large, train_labels, 2) == {"bytes": {"byte_budget": 5000}}
