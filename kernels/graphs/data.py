@@ -3,7 +3,8 @@
 The raw TU text files (Morris et al., "TUDataset: A collection of benchmark datasets for
 learning with graphs", https://arxiv.org/abs/2007.08663) are staged where PyG's
 ``TUDataset`` expects them (``<root>/<NAME>/raw/``) and parsed by that class; PyG downloads
-them when the data root lacks them.
+them when the data root lacks them. Datasets kept as a DGCNN-format zip (DD) are parsed by
+``kernels/graphs/dgcnn.py``; without the zip, PyG downloads the same dataset's TU files.
 
 Every graph carries ``x`` (float one-hot node features), ``node_label`` (the integer each
 one-hot row encodes, which tree-based distillation needs as a discrete colour),
@@ -12,8 +13,9 @@ one-hot row encodes, which tree-based distillation needs as a discrete colour),
 from __future__ import annotations
 
 import shutil
+import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import torch
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -29,6 +31,8 @@ class TUConfig(BaseModel):
     Args:
         name: the TU name, e.g. ``MUTAG``, ``NCI1``, ``IMDB-BINARY``.
         folder: folder under the data root holding ``<name>/`` (default: ``tu``).
+        format: ``tu`` (raw TU text files in ``<folder>/<name>/``) or ``dgcnn`` (the zip
+            ``<folder>/dgcnn_format/<name>.zip`` holding ``<name>/<name>.txt``) (default: ``tu``).
         use_node_attr: prepend the continuous node attributes to the one-hot labels
             (default: ``False``; tree-based distillation needs one-hot features only).
         max_degree: for datasets without node labels, degrees above it are clipped before
@@ -39,6 +43,7 @@ class TUConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     name: str = Field(min_length=1)
     folder: str = "tu"
+    format: Literal["tu", "dgcnn"] = "tu"
     use_node_attr: bool = False
     max_degree: int | None = Field(None, ge=1)
     download: bool = True
@@ -103,13 +108,27 @@ def _with_labels(graphs: list[Data], num_attr: int, cfg: TUConfig) -> list[Data]
     return graphs
 
 
+def _load_dgcnn(path: Path, folder: Path, cfg: TUConfig) -> list[Data]:
+    from kernels.graphs.dgcnn import DGCNNFormatError, read_dgcnn_zip
+
+    if cfg.use_node_attr:
+        raise DatasetError(f"dataset {cfg.name!r}: use_node_attr is not supported for the dgcnn format")
+    _verify(path, folder)
+    try:
+        graphs = read_dgcnn_zip(path, cfg.name)
+    except (DGCNNFormatError, OSError, zipfile.BadZipFile, UnicodeDecodeError) as err:
+        raise DatasetError(f"dataset {cfg.name!r}: {str(path)!r} could not be read: {err}") from err
+    return _with_labels(graphs, 0, cfg)
+
+
 def load_tu_dataset(name: str, params: dict[str, Any] | None, data_root: Path | None, cache: Path) -> list[Data]:
     """Load TU dataset ``name`` as a list of graphs.
 
     Args:
         name: the TU name (``MUTAG``); also the key in error messages.
         params: ``TUConfig`` fields other than ``name`` (default: none).
-        data_root: folder with ``<folder>/<name>/<name>_*.txt`` (``None``: let PyG download).
+        data_root: folder with ``<folder>/<name>/<name>_*.txt`` or, for the ``dgcnn`` format,
+            ``<folder>/dgcnn_format/<name>.zip`` (``None``: let PyG download).
         cache: folder PyG may write raw/processed caches to; staged copies live under a key
             of their content, so a changed raw file is never served from an old cache.
 
@@ -120,6 +139,8 @@ def load_tu_dataset(name: str, params: dict[str, Any] | None, data_root: Path | 
     cfg = tu_config(name, params)
     cache = Path(cache) / "tu"
     folder = Path(data_root) / cfg.folder if data_root is not None else None
+    if cfg.format == "dgcnn" and folder is not None and (folder / "dgcnn_format" / f"{cfg.name}.zip").exists():
+        return _load_dgcnn(folder / "dgcnn_format" / f"{cfg.name}.zip", folder, cfg)
     files = sorted((folder / cfg.name).glob(f"{cfg.name}_*.txt")) if folder is not None else []
     if not files:
         where = f"no raw files for {cfg.name!r} under {str(folder / cfg.name) if folder else 'no data root'!r}"

@@ -82,6 +82,55 @@ def test_corrupt_raw_file_is_caught_by_the_folder_checksum_list(tmp_path):
         load_tu_dataset("MUTAG", None, tmp_path, tmp_path / "cache")
 
 
+DGCNN_TEXT = """2
+3 1
+0 2 1 2
+2 1 0
+1 1 0
+2 -1
+3 1 1
+0 1 0
+"""
+
+
+def _dgcnn_zip(folder, name, text):
+    import zipfile
+
+    (folder / "dgcnn_format").mkdir(parents=True)
+    with zipfile.ZipFile(folder / "dgcnn_format" / f"{name}.zip", "w") as archive:
+        archive.writestr(f"{name}/{name}.txt", text)
+
+
+def test_dgcnn_zip_loads_tags_as_one_hot_labels_and_neighbour_lists_as_edges(tmp_path):
+    _dgcnn_zip(tmp_path / "tu", "TOY", DGCNN_TEXT)
+    first, second = load_tu_dataset("TOY", {"format": "dgcnn"}, tmp_path, tmp_path / "cache")
+    assert first.node_label.tolist() == [0, 2, 1] and first.x.shape == (3, 4)  # width: largest tag + 1
+    assert torch.equal(first.x.argmax(-1), first.node_label)
+    # Node 0 lists 1 and 2, each lists 0: both directions, messages from neighbour to node.
+    assert sorted(map(tuple, first.edge_index.t().tolist())) == [(0, 1), (0, 2), (1, 0), (2, 0)]
+    assert (first.y.item(), second.y.item()) == (1, 0)  # labels 1 / -1 renumbered in sorted order
+    assert sorted(map(tuple, second.edge_index.t().tolist())) == [(0, 1), (1, 0)]
+
+
+def test_truncated_or_malformed_dgcnn_text_names_the_line(tmp_path):
+    bad = DGCNN_TEXT.replace("2 1 0\n", "2 1 7\n")  # neighbour id 7 in a 3-node graph
+    _dgcnn_zip(tmp_path / "bad" / "tu", "TOY", bad)
+    with pytest.raises(DatasetError, match=r"TOY.*line 4"):
+        load_tu_dataset("TOY", {"format": "dgcnn"}, tmp_path / "bad", tmp_path / "cache")
+    _dgcnn_zip(tmp_path / "short" / "tu", "TOY", DGCNN_TEXT.rsplit("3 1", 1)[0])
+    with pytest.raises(DatasetError, match="ends before the graphs it announced"):
+        load_tu_dataset("TOY", {"format": "dgcnn"}, tmp_path / "short", tmp_path / "cache")
+
+
+def test_dd_loads_from_its_dgcnn_zip():
+    root = require_real_data("tu", "dgcnn_format", "DD.zip")
+    graphs = load_tu_dataset("DD", {"format": "dgcnn", "download": False}, root, root / "unused")
+    # The DD card: 1,178 graphs, 334,925 nodes, 843,046 undirected edges, classes 691 / 487.
+    assert len(graphs) == 1178 and sum(g.num_nodes for g in graphs) == 334925
+    assert sum(g.num_edges for g in graphs) == 2 * 843046
+    assert graph_labels(graphs).bincount().tolist() == [691, 487]
+
+
 def test_stratified_splits_are_disjoint_covering_stratified_and_seeded():
     labels = torch.tensor([0] * 60 + [1] * 30 + [2] * 10)
     train, val, test = stratified_splits(labels, seed=0)
