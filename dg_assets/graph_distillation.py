@@ -22,7 +22,7 @@ from resources.warehouse import DuckDBWarehouse
     kinds={"pytorch"},
     group_name="graph_distillation",
     owners=["team:graphdistill"],
-    code_version=source_version("kernels/graphs/data.py", "kernels/graphs/collection.py"),
+    code_version=source_version("kernels/graphs/data.py", "kernels/graphs/dgcnn.py", "kernels/graphs/collection.py"),
 )
 def graph_dataset(context: AssetExecutionContext, settings: SettingsStore, raw_data: RawDataSource):
     """TU graph-classification dataset; node features are one-hot node labels (degree where none)."""

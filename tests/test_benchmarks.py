@@ -68,7 +68,8 @@ def test_graph_distillation_benchmark_reports_every_seed(tmp_path):
     assert seeds == {s: [0, 1] for s in ("mirage-l2", "random-g20", "mirage-val", "random-count", "random-bytes")}
 
     before = _seed_rows(tmp_path, "benchmark_graph_distillation", "mirage-val")
-    done = subprocess.run([*command, "--seeds", "3", "--resume"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    done = subprocess.run([*command, "--seeds", "3", "--resume"], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "(MUTAG: cpu, 3 split seeds" in done.stdout
     after = _seed_rows(tmp_path, "benchmark_graph_distillation", "mirage-val")
