@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.graph_distillation [--datasets MUTAG PTC_MR] [--settings full mirage-l2 ...]
         [--matched random herding kcenter] [--seeds 10] [--epochs 100] [--lr 0.01] [--archs gin gcn gat]
-        [--distill-only] [--resume]
+        [--pooling sum|mean] [--distill-only] [--resume]
 
 Per split seed, every Mirage setting among ``--settings`` is a candidate; for each arch the
 candidate with the best *validation* accuracy gives the ``mirage-val`` row (the test graphs
@@ -13,7 +13,8 @@ and is not trained again. Every split seed is reported (no top-k seed selection)
 is selected on validation graphs only. Rows go to ``results`` with
 ``asset = 'benchmark_graph_distillation'``, written after every split seed; ``--resume``
 keeps the split seeds a stopped run of the same arguments finished and runs only the missing
-ones.
+ones. A ``--pooling`` other than ``sum`` writes to ``benchmark_graph_distillation_<pooling>pool``,
+so both readouts keep their rows side by side.
 """
 from __future__ import annotations
 
@@ -40,8 +41,8 @@ MIRAGE_VAL = "mirage-val"
 class Tally:
     """Rows for the warehouse and per-(row label, metric) values for the printed table."""
 
-    def __init__(self, dataset: str) -> None:
-        self.dataset = dataset
+    def __init__(self, dataset: str, asset: str) -> None:
+        self.dataset, self.asset = dataset, asset
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self.values: dict[tuple[str, str], list[float]] = defaultdict(list)
 
@@ -79,7 +80,7 @@ class Tally:
     def flush(self, results, archs: list[str], seeds_done: int) -> None:
         """Write every row so far and print the table: a run stopped early keeps its finished seeds."""
         for label, rows in self.rows.items():
-            results.replace_results(ASSET, f"{self.dataset}|{label}", rows)
+            results.replace_results(self.asset, f"{self.dataset}|{label}", rows)
         header = " | ".join(f"{a} acc | {a} auc" for a in archs)
         print(f"| dataset | setting | graphs | bytes | % of train bytes | distill s | {header} |",
               "|---|---|---|---|---|---|" + "---|---|" * len(archs), *(self.line(label, archs) for label in self.rows),
@@ -117,12 +118,14 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
     chosen = {key: settings.graph_distillation_setting(key) for key in args.settings}
     protocol = settings.graph_distillation_evaluation
     cfg = {arch: GraphTrainConfig(epochs=args.epochs, lr=args.lr or protocol.lr_for(arch)) for arch in args.archs}
-    tally = Tally(name)
+    asset = ASSET if args.pooling == "sum" else f"{ASSET}_{args.pooling}pool"
+    model = {"pooling": args.pooling}
+    tally = Tally(name, asset)
     # Mirage candidates may be skipped on a split; every other row has every seed.
     every_seed = {key for key, setting in chosen.items() if setting.method != "mirage"}
     every_seed |= {f"{m}-bytes" for m in args.matched}  # count-matched rows are skipped where they equal full
     every_seed |= {MIRAGE_VAL} if any(setting.method == "mirage" for setting in chosen.values()) else set()
-    done = tally.restore(stored_rows(results, ASSET, name, args.seeds), every_seed) if args.resume else set()
+    done = tally.restore(stored_rows(results, asset, name, args.seeds), every_seed) if args.resume else set()
     todo = [seed for seed in range(args.seeds) if seed not in done]
     if not todo:  # every seed is stored: print its table
         tally.flush(results, args.archs, len(done))
@@ -141,7 +144,7 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
             tally.add_set(key, distilled, seed)
         reference = sets[candidates[0]] if candidates else None
         for position, arch in enumerate([] if args.distill_only else args.archs):
-            trained = {key: train_on_distilled(arch, {}, sets[key], graphs, split, cfg[arch], num_classes=classes,
+            trained = {key: train_on_distilled(arch, model, sets[key], graphs, split, cfg[arch], num_classes=classes,
                                                seed=seed) for key in sets}
             for key, run in trained.items():
                 tally.add_run(key, arch, sets[key], run, seed)
@@ -162,7 +165,7 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
                 matched = condense_graphs(method, params | {"seed": seed}, graphs, split[0])
                 tally.add_set(label, matched, seed)
                 for arch in [] if args.distill_only else args.archs:
-                    run = train_on_distilled(arch, {}, matched, graphs, split, cfg[arch], num_classes=classes,
+                    run = train_on_distilled(arch, model, matched, graphs, split, cfg[arch], num_classes=classes,
                                              seed=seed)
                     tally.add_run(label, arch, matched, run, seed)
         done.add(seed)
@@ -181,6 +184,8 @@ def main() -> None:
     parser.add_argument("--lr", type=float, help="one learning rate for every architecture (default: the protocol's "
                         "per-architecture rate, graph_distillation_evaluation in settings.yaml)")
     parser.add_argument("--archs", nargs="+", default=["gin", "gcn", "gat"])
+    parser.add_argument("--pooling", choices=["sum", "mean"], default=settings.graph_distillation_evaluation.pooling,
+                        help="graph readout of every model (default: the protocol's, graph_distillation_evaluation)")
     parser.add_argument("--distill-only", action="store_true", help="distil and report sizes and seconds only")
     parser.add_argument("--resume", action="store_true", help="keep the split seeds already in the warehouse "
                         "for these datasets (from a run with the same arguments) and run the rest")

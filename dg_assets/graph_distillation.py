@@ -108,8 +108,8 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
             train_cfg = GraphTrainConfig(epochs=protocol.epochs, lr=protocol.lr_for(arch))
             accs = []
             for seed, (split, distilled) in enumerate(zip(distilled_graphs.splits, distilled_graphs.distilled)):
-                trained = train_on_distilled(arch, {}, distilled, graphs, split, train_cfg, num_classes=classes,
-                                             seed=seed)
+                trained = train_on_distilled(arch, {"pooling": protocol.pooling}, distilled, graphs, split,
+                                             train_cfg, num_classes=classes, seed=seed)
                 suffix = "" if position == 0 else f"@{arch}"
                 for metric in ("val_acc", "test_acc", "test_auc"):
                     if metric in trained.metrics:

@@ -75,6 +75,13 @@ def test_graph_distillation_benchmark_reports_every_seed(tmp_path):
     after = _seed_rows(tmp_path, "benchmark_graph_distillation", "mirage-val")
     assert sorted(after) == [0, 1, 2] and all(after[seed] == before[seed] for seed in (0, 1))
 
+    # The mean readout keeps its own rows; the sum readout's stay as they were.
+    done = subprocess.run([*command, "--seeds", "1", "--pooling", "mean"], cwd=REPO, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _seed_rows(tmp_path, "benchmark_graph_distillation", "mirage-val") == after
+    assert sorted(_seed_rows(tmp_path, "benchmark_graph_distillation_meanpool", "mirage-val")) == [0]
+
 
 def test_count_matched_coreset_is_left_out_where_it_would_be_the_training_set():
     from types import SimpleNamespace
