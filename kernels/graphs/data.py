@@ -139,11 +139,13 @@ def load_tu_dataset(name: str, params: dict[str, Any] | None, data_root: Path | 
     cfg = tu_config(name, params)
     cache = Path(cache) / "tu"
     folder = Path(data_root) / cfg.folder if data_root is not None else None
-    if cfg.format == "dgcnn" and folder is not None and (folder / "dgcnn_format" / f"{cfg.name}.zip").exists():
-        return _load_dgcnn(folder / "dgcnn_format" / f"{cfg.name}.zip", folder, cfg)
+    archive = folder / "dgcnn_format" / f"{cfg.name}.zip" if folder is not None and cfg.format == "dgcnn" else None
+    if archive is not None and archive.exists():
+        return _load_dgcnn(archive, folder, cfg)
     files = sorted((folder / cfg.name).glob(f"{cfg.name}_*.txt")) if folder is not None else []
     if not files:
         where = f"no raw files for {cfg.name!r} under {str(folder / cfg.name) if folder else 'no data root'!r}"
+        where += f" and no {str(archive)!r}" if archive is not None else ""
         if not cfg.download:
             raise DatasetError(f"{where}, and download is disabled")
         try:

@@ -122,6 +122,11 @@ def test_truncated_or_malformed_dgcnn_text_names_the_line(tmp_path):
         load_tu_dataset("TOY", {"format": "dgcnn"}, tmp_path / "short", tmp_path / "cache")
 
 
+def test_missing_dgcnn_zip_without_download_names_both_places_looked(tmp_path):
+    with pytest.raises(DatasetError, match=r"no raw files for 'TOY'.*and no '.*dgcnn_format/TOY\.zip'.*download is disabled"):
+        load_tu_dataset("TOY", {"format": "dgcnn", "download": False}, tmp_path, tmp_path / "cache")
+
+
 def test_dd_loads_from_its_dgcnn_zip():
     root = require_real_data("tu", "dgcnn_format", "DD.zip")
     graphs = load_tu_dataset("DD", {"format": "dgcnn", "download": False}, root, root / "unused")
