@@ -123,7 +123,8 @@ def test_truncated_or_malformed_dgcnn_text_names_the_line(tmp_path):
 
 
 def test_missing_dgcnn_zip_without_download_names_both_places_looked(tmp_path):
-    with pytest.raises(DatasetError, match=r"no raw files for 'TOY'.*and no '.*dgcnn_format/TOY\.zip'.*download is disabled"):
+    looked = r"no raw files for 'TOY'.*and no '.*dgcnn_format/TOY\.zip'.*download is disabled"
+    with pytest.raises(DatasetError, match=looked):
         load_tu_dataset("TOY", {"format": "dgcnn", "download": False}, tmp_path, tmp_path / "cache")
 
 
