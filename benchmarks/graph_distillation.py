@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.graph_distillation [--datasets MUTAG PTC_MR] [--settings full mirage-l2 ...]
         [--matched random herding kcenter] [--seeds 10] [--epochs 100] [--lr 0.01] [--archs gin gcn gat]
-        [--pooling sum|mean] [--distill-only] [--resume]
+        [--pooling sum|mean] [--device auto] [--distill-only] [--resume]
 
 Per split seed, every Mirage setting among ``--settings`` is a candidate; for each arch the
 candidate with the best *validation* accuracy gives the ``mirage-val`` row (the test graphs
@@ -23,9 +23,10 @@ import math
 import statistics
 from collections import defaultdict
 
+import torch
 from torch import Tensor
 
-from benchmarks.common import mean_pm, stored_rows, warehouse
+from benchmarks.common import mean_pm, pick_device, stored_rows, warehouse
 from kernels.graph_condense import DistilledGraphs, condense_graphs
 from kernels.graph_condense.evaluate import pick_by_validation, train_on_distilled
 from kernels.graphs import GraphTrainConfig, graph_labels, load_tu_dataset, stratified_splits
@@ -41,14 +42,14 @@ MIRAGE_VAL = "mirage-val"
 class Tally:
     """Rows for the warehouse and per-(row label, metric) values for the printed table."""
 
-    def __init__(self, dataset: str, asset: str) -> None:
-        self.dataset, self.asset = dataset, asset
+    def __init__(self, dataset: str, asset: str, device: torch.device) -> None:
+        self.dataset, self.asset, self.device = dataset, asset, device
         self.rows: dict[str, list[dict]] = defaultdict(list)
         self.values: dict[tuple[str, str], list[float]] = defaultdict(list)
 
     def add(self, label: str, method: str, metric: str, value: float, seed: int, seconds: float) -> None:
         self.rows[label].append({"dataset": self.dataset, "setting": label, "method": method, "metric": metric,
-                                 "value": float(value), "seed": seed, "seconds": seconds, "device": "cpu",
+                                 "value": float(value), "seed": seed, "seconds": seconds, "device": str(self.device),
                                  "code_version": code_version()})
         self.values[label, metric].append(float(value))
 
@@ -84,7 +85,8 @@ class Tally:
         header = " | ".join(f"{a} acc | {a} auc" for a in archs)
         print(f"| dataset | setting | graphs | bytes | % of train bytes | distill s | {header} |",
               "|---|---|---|---|---|---|" + "---|---|" * len(archs), *(self.line(label, archs) for label in self.rows),
-              f"({self.dataset}: cpu, {seeds_done} split seeds, mean ± std over split seeds)", sep="\n", flush=True)
+              f"({self.dataset}: {self.device}, {seeds_done} split seeds, mean ± std over split seeds)", sep="\n",
+              flush=True)
 
     def line(self, label: str, archs: list[str]) -> str:
         def mean(metric: str) -> float:
@@ -120,7 +122,8 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
     cfg = {arch: GraphTrainConfig(epochs=args.epochs, lr=args.lr or protocol.lr_for(arch)) for arch in args.archs}
     asset = ASSET if args.pooling == "sum" else f"{ASSET}_{args.pooling}pool"
     model = {"pooling": args.pooling}
-    tally = Tally(name, asset)
+    device = pick_device(args.device)
+    tally = Tally(name, asset, device)
     # Mirage candidates may be skipped on a split; every other row has every seed.
     every_seed = {key for key, setting in chosen.items() if setting.method != "mirage"}
     every_seed |= {f"{m}-bytes" for m in args.matched}  # count-matched rows are skipped where they equal full
@@ -145,7 +148,7 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
         reference = sets[candidates[0]] if candidates else None
         for position, arch in enumerate([] if args.distill_only else args.archs):
             trained = {key: train_on_distilled(arch, model, sets[key], graphs, split, cfg[arch], num_classes=classes,
-                                               seed=seed) for key in sets}
+                                               seed=seed, device=device) for key in sets}
             for key, run in trained.items():
                 tally.add_run(key, arch, sets[key], run, seed)
             if candidates:
@@ -166,7 +169,7 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
                 tally.add_set(label, matched, seed)
                 for arch in [] if args.distill_only else args.archs:
                     run = train_on_distilled(arch, model, matched, graphs, split, cfg[arch], num_classes=classes,
-                                             seed=seed)
+                                             seed=seed, device=device)
                     tally.add_run(label, arch, matched, run, seed)
         done.add(seed)
         tally.flush(results, args.archs, len(done))
@@ -186,6 +189,8 @@ def main() -> None:
     parser.add_argument("--archs", nargs="+", default=["gin", "gcn", "gat"])
     parser.add_argument("--pooling", choices=["sum", "mean"], default=settings.graph_distillation_evaluation.pooling,
                         help="graph readout of every model (default: the protocol's, graph_distillation_evaluation)")
+    parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                        help="where the GNNs train; distillation is CPU work (default: auto)")
     parser.add_argument("--distill-only", action="store_true", help="distil and report sizes and seconds only")
     parser.add_argument("--resume", action="store_true", help="keep the split seeds already in the warehouse "
                         "for these datasets (from a run with the same arguments) and run the rest")

@@ -98,18 +98,18 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
     classes = int(graph_dataset.y.max()) + 1
     summary = distilled_graphs.summary()
     common = {"dataset": keys["dataset"], "setting": keys["setting"], "method": distilled_graphs.method,
-              "code_version": code_version(), "run_id": context.run.run_id}
+              "device": str(device.torch_device()), "code_version": code_version(), "run_id": context.run.run_id}
     rows = [common | {"metric": metric, "value": float(summary[field]), "seed": 0, "seconds": summary["seconds"]}
             for metric, field in (("bytes_fraction", "bytes_fraction"), ("distilled_bytes", "nbytes"),
                                   ("distill_seconds", "seconds"))]
     table = []
-    with device.scope(0):
+    with device.scope(0) as torch_device:
         for position, arch in enumerate(protocol.archs):
             train_cfg = GraphTrainConfig(epochs=protocol.epochs, lr=protocol.lr_for(arch))
             accs = []
             for seed, (split, distilled) in enumerate(zip(distilled_graphs.splits, distilled_graphs.distilled)):
                 trained = train_on_distilled(arch, {"pooling": protocol.pooling}, distilled, graphs, split,
-                                             train_cfg, num_classes=classes, seed=seed)
+                                             train_cfg, num_classes=classes, seed=seed, device=torch_device)
                 suffix = "" if position == 0 else f"@{arch}"
                 for metric in ("val_acc", "test_acc", "test_auc"):
                     if metric in trained.metrics:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import torch
 from torch import Tensor
 from torch_geometric.data import Data
 
@@ -26,14 +27,14 @@ def model_params(distilled: DistilledGraphs, params: Mapping[str, Any]) -> dict[
 
 def train_on_distilled(arch: str, params: Mapping[str, Any], distilled: DistilledGraphs, graphs: list[Data],
                        split: tuple[Tensor, Tensor, Tensor], cfg: GraphTrainConfig, *, num_classes: int,
-                       seed: int, log: Log = lambda _: None) -> TrainedGraphModel:
-    """Train ``arch`` on ``distilled`` (support-weighted draws when it has sample weights);
-    select the epoch on ``graphs[split[1]]`` and test on ``graphs[split[2]]``."""
+                       seed: int, device: torch.device | str = "cpu", log: Log = lambda _: None) -> TrainedGraphModel:
+    """Train ``arch`` on ``distilled`` (support-weighted draws when it has sample weights) on
+    ``device``; select the epoch on ``graphs[split[1]]`` and test on ``graphs[split[2]]``."""
     _, val, test = split
     return train_graph_classifier(arch, model_params(distilled, params), distilled.graphs(),
                                   [graphs[i] for i in val.tolist()], [graphs[i] for i in test.tolist()], cfg,
                                   sample_weights=distilled.sample_weights, num_classes=num_classes, seed=seed,
-                                  log=log)
+                                  device=device, log=log)
 
 
 def pick_by_validation(runs: Mapping[str, TrainedGraphModel]) -> str:

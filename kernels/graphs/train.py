@@ -109,17 +109,19 @@ def support_sampler(weights: Tensor, num_samples: int, seed: int) -> torch.utils
     return torch.utils.data.WeightedRandomSampler(weights.double(), num_samples, replacement=True, generator=gen)
 
 
-def collate(graphs: list[Data], batch_size: int = 256) -> list[Batch]:
-    """``graphs`` in fixed batches, collated once: validation runs every epoch on the same graphs."""
-    return [Batch.from_data_list(graphs[i : i + batch_size]) for i in range(0, len(graphs), batch_size)]
+def collate(graphs: list[Data], device: torch.device, batch_size: int = 256) -> list[Batch]:
+    """``graphs`` in fixed batches on ``device``, collated and moved once: validation runs
+    every epoch on the same graphs."""
+    return [Batch.from_data_list(graphs[i : i + batch_size]).to(device) for i in range(0, len(graphs), batch_size)]
 
 
 @torch.no_grad()
 def predict(net: GraphClassifier, batches: list[Batch]) -> Tensor:
-    """Logits, one row per graph of ``batches``; graphs with a ``root_mask`` are pooled over their roots."""
+    """Logits on CPU, one row per graph of ``batches``; graphs with a ``root_mask`` are pooled
+    over their roots."""
     net.eval()
     out = [net(b.x, b.edge_index, b.batch, getattr(b, "root_mask", None), b.num_graphs) for b in batches]
-    return torch.cat(out) if out else torch.empty(0)
+    return torch.cat(out).cpu() if out else torch.empty(0)
 
 
 def _scores(logits: Tensor, y: Tensor, prefix: str, num_classes: int) -> dict[str, float]:
@@ -134,7 +136,8 @@ def _scores(logits: Tensor, y: Tensor, prefix: str, num_classes: int) -> dict[st
 def train_graph_classifier(model: str, params: dict[str, Any], train_graphs: list[Data], val_graphs: list[Data],
                            test_graphs: list[Data], cfg: GraphTrainConfig | None = None, *,
                            sample_weights: Tensor | None = None, num_classes: int | None = None,
-                           seed: int = 0, log: Log = lambda _: None) -> TrainedGraphModel:
+                           seed: int = 0, device: torch.device | str = "cpu",
+                           log: Log = lambda _: None) -> TrainedGraphModel:
     """Train ``model`` (a ``GRAPH_MODELS`` name) on ``train_graphs``.
 
     Args:
@@ -147,9 +150,11 @@ def train_graph_classifier(model: str, params: dict[str, Any], train_graphs: lis
             probability proportional to them (with replacement) instead of shuffling.
         num_classes: output size (default: one more than the largest label seen).
         seed: initialisation and sampling seed (default: 0).
+        device: where the model and batches live; graphs stay on CPU and each mini-batch
+            moves after collation (default: ``cpu``).
 
     Returns:
-        ``TrainedGraphModel`` at the selected epoch.
+        ``TrainedGraphModel`` at the selected epoch, its weights on CPU.
     """
     from torch_geometric.loader import DataLoader
 
@@ -164,8 +169,9 @@ def train_graph_classifier(model: str, params: dict[str, Any], train_graphs: lis
                               for g in (train_graphs, val_graphs, test_graphs))
     if num_classes is None:
         num_classes = int(torch.cat([y_train, y_val, y_test]).max()) + 1
+    device = torch.device(device)
     torch.manual_seed(seed)
-    net = build_graph_model(model, params, train_graphs[0].x.size(1), num_classes)
+    net = build_graph_model(model, params, train_graphs[0].x.size(1), num_classes).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     if sample_weights is None:
         loader = DataLoader(train_graphs, batch_size=cfg.batch_size, shuffle=True,
@@ -175,7 +181,7 @@ def train_graph_classifier(model: str, params: dict[str, Any], train_graphs: lis
         loader = DataLoader(train_graphs, batch_size=cfg.batch_size,
                             sampler=support_sampler(sample_weights, draws, seed))
 
-    val_batches = collate(val_graphs)
+    val_batches = collate(val_graphs, device)
     best: tuple[float, float] = (-1.0, float("inf"))
     best_state, best_epoch, since = copy.deepcopy(net.state_dict()), 0, 0
     history: dict[str, list[float]] = {"loss": [], "val_acc": []}
@@ -184,6 +190,7 @@ def train_graph_classifier(model: str, params: dict[str, Any], train_graphs: lis
         net.train()
         total, seen = 0.0, 0
         for batch in loader:
+            batch = batch.to(device)
             opt.zero_grad()
             logits = net(batch.x, batch.edge_index, batch.batch, getattr(batch, "root_mask", None), batch.num_graphs)
             loss = F.cross_entropy(logits, batch.y.view(-1))
@@ -207,10 +214,10 @@ def train_graph_classifier(model: str, params: dict[str, Any], train_graphs: lis
             break
 
     net.load_state_dict(best_state)
-    metrics = _scores(predict(net, collate(train_graphs)), y_train, "train", num_classes)
+    metrics = _scores(predict(net, collate(train_graphs, device)), y_train, "train", num_classes)
     metrics |= _scores(predict(net, val_batches), y_val, "val", num_classes)
-    metrics |= _scores(predict(net, collate(test_graphs)), y_test, "test", num_classes)
-    return TrainedGraphModel(model=model, params=dict(params), in_dim=train_graphs[0].x.size(1),
-                             out_dim=num_classes, state_dict=best_state, metrics=metrics, best_epoch=best_epoch,
-                             epochs_run=epoch, seconds=time.perf_counter() - start,
+    metrics |= _scores(predict(net, collate(test_graphs, device)), y_test, "test", num_classes)
+    return TrainedGraphModel(model=model, params=dict(params), in_dim=train_graphs[0].x.size(1), out_dim=num_classes,
+                             state_dict={k: v.cpu() for k, v in best_state.items()}, metrics=metrics,
+                             best_epoch=best_epoch, epochs_run=epoch, seconds=time.perf_counter() - start,
                              train=cfg.model_dump(), history=history)
