@@ -47,8 +47,8 @@ def parse_dgcnn(lines: list[str]) -> list[Data]:
         tags, src, dst = [], [], []
         for v in range(n):
             row = ints(at + 1 + v)
-            if len(row) < 2 or len(row) < 2 + row[1] or any(not 0 <= u < n for u in row[2:2 + row[1]]):
-                raise DGCNNFormatError(f"line {at + 2 + v}: expected 'tag m' and m neighbour ids below {n}, "
+            if len(row) < 2 or row[0] < 0 or len(row) < 2 + row[1] or any(not 0 <= u < n for u in row[2:2 + row[1]]):
+                raise DGCNNFormatError(f"line {at + 2 + v}: expected a tag >= 0, m and m neighbour ids below {n}, "
                                        f"got {lines[at + 1 + v]!r}")
             tags.append(row[0])
             src += row[2:2 + row[1]]
