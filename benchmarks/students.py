@@ -4,8 +4,8 @@
                                             [--seeds 5] [--device auto] [--resume]
 
 For every seed the student's teacher is trained with that seed (once per dataset, shared by
-the students of that teacher), then distilled; in inductive settings the teacher is
-retrained on the observed graph inside ``distill``.
+the students of that teacher), then distilled; inductive students share instead their
+teacher retrained on the seed's observed graph, and no full-graph teacher is trained for them.
 Model selection is on validation accuracy only. Rows go to `results` with
 ``asset = 'benchmark_students'``, written after every seed; ``--resume`` keeps the seeds a
 stopped run finished and runs only the missing ones (a CS seed takes over ten minutes on CPU).
@@ -21,6 +21,7 @@ from benchmarks.common import REAL_DATASETS, mean_pm, pick_device, stored_rows, 
 from kernels.data import load_dataset
 from kernels.evaluate import TrainConfig, measure, train_node_classifier
 from kernels.students import distill
+from kernels.students.inductive import train_observed_teacher
 from resources import graphdistill_home
 from resources.home import data_root
 from resources.provenance import code_version
@@ -49,6 +50,8 @@ def main() -> None:
         # Students of one seed share their teacher and their plain-MLP baseline.
         trained = functools.cache(lambda model, params, train, seed: train_node_classifier(
             model, json.loads(params), data, TrainConfig.model_validate_json(train), seed=seed, device=device))
+        observed = functools.cache(lambda model, params, train, seed, fraction: train_observed_teacher(
+            model, json.loads(params), TrainConfig.model_validate_json(train), data, fraction, seed, device=device))
         for key in args.students:
             setting = settings.student(key)
             cfg = setting.validated(key)
@@ -57,12 +60,15 @@ def main() -> None:
             rows = stored_rows(results, ASSET, name, args.seeds, key) if args.resume else []
             seconds = {row["seed"]: row["seconds"] for row in rows}
             for seed in [seed for seed in range(args.seeds) if seed not in seconds]:
-                teacher = trained(teacher_setting.model, json.dumps(teacher_setting.params, sort_keys=True),
-                                  teacher_train.model_dump_json(), seed)
+                teacher_key = (teacher_setting.model, json.dumps(teacher_setting.params, sort_keys=True),
+                               teacher_train.model_dump_json(), seed)
+                seen_teacher = observed(*teacher_key, cfg.inductive_fraction) if cfg.mode == "inductive" else None
+                teacher = seen_teacher or trained(*teacher_key)
                 mlp = trained("mlp", json.dumps({"hidden": cfg.hidden, "dropout": cfg.dropout}, sort_keys=True),
                               TrainConfig(**cfg.train).model_dump_json(), seed)
                 with measure(device) as run:
-                    student = distill(setting.method, setting.params | {"seed": seed}, data, teacher, device=device)
+                    student = distill(setting.method, setting.params | {"seed": seed}, data, teacher, device=device,
+                                      observed_teacher=seen_teacher)
                 metrics = student.metrics | {"mlp_test_acc": mlp.metrics["test_acc"]}
                 seconds[seed] = run.seconds
                 rows += [{"dataset": name, "setting": key, "method": setting.method, "metric": metric,

@@ -1,9 +1,13 @@
 """The inductive ("production") setting of GLNN: some test nodes arrive only at inference."""
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import Tensor
 from torch_geometric.data import Data
+
+from kernels.evaluate.train import Log, TrainConfig, TrainedModel, train_node_classifier
 
 
 def held_out_nodes(data: Data, fraction: float, seed: int) -> Tensor:
@@ -26,3 +30,12 @@ def observed_graph(data: Data, held_out: Tensor) -> Data:
     observed = data.subgraph(~held_out)
     observed.n_id = (~held_out).nonzero().view(-1)
     return observed
+
+
+def train_observed_teacher(model: str, params: dict[str, Any], train: TrainConfig, data: Data, fraction: float,
+                           seed: int, *, device: torch.device | str = "cpu",
+                           log: Log = lambda _: None) -> TrainedModel:
+    """The teacher of an inductive student: ``model`` trained on the observed graph of
+    ``seed``'s split, so nothing it learns comes from a held-out node or edge."""
+    seen = observed_graph(data, held_out_nodes(data, fraction, seed))
+    return train_node_classifier(model, params, seen, train, seed=seed, device=device, log=log)

@@ -112,19 +112,22 @@ def _objective_metrics(objective: Objective) -> dict[str, float]:
 
 
 def distill(method: str, params: dict[str, Any], data: Data, teacher: TrainedModel, *,
-            device: torch.device | str = "cpu", log: Log = lambda _: None) -> TrainedModel:
+            device: torch.device | str = "cpu", log: Log = lambda _: None,
+            observed_teacher: TrainedModel | None = None) -> TrainedModel:
     """Distil ``teacher`` into an MLP with ``method``.
 
     In ``inductive`` mode a share of test nodes and their edges are removed; the teacher is
     retrained (same model, parameters and training config) on the observed graph, the
     student learns from it there, and both are scored on the held-out nodes afterwards.
+    ``observed_teacher``, when given, is that retrained teacher (``train_observed_teacher``
+    with the student's seed and fraction), so inductive students of one seed can share it.
 
     Returns:
         The student as a ``TrainedModel`` (an ``mlp``); its metrics add ``teacher_test_acc``
         and, in inductive mode, ``ind_test_acc`` / ``tran_test_acc`` and
         ``teacher_ind_test_acc``, plus whatever the method's objective measured.
     """
-    from kernels.students.inductive import held_out_nodes, observed_graph
+    from kernels.students.inductive import held_out_nodes, observed_graph, train_observed_teacher
 
     cfg = student_config(method, params)
     spec = STUDENTS.get(method)
@@ -143,8 +146,13 @@ def distill(method: str, params: dict[str, Any], data: Data, teacher: TrainedMod
     held_out = held_out_nodes(data, cfg.inductive_fraction, cfg.seed)
     seen = observed_graph(data, held_out)
     log(f"inductive: {int(held_out.sum())} test nodes held out, {seen.num_nodes} observed")
-    seen_teacher = train_node_classifier(teacher.model, teacher.params, seen, TrainConfig(**teacher.train),
-                                         seed=cfg.seed, device=device, log=log)
+    seen_teacher = observed_teacher or train_observed_teacher(
+        teacher.model, teacher.params, TrainConfig(**teacher.train), data, cfg.inductive_fraction, cfg.seed,
+        device=device, log=log)
+    if seen_teacher.logits.size(0) != seen.num_nodes:
+        raise ValueError(f"observed_teacher has logits for {seen_teacher.logits.size(0)} nodes, but seed "
+                         f"{cfg.seed}'s observed graph has {seen.num_nodes}: train it with the student's seed "
+                         f"and inductive_fraction")
     objective = spec.objective(cfg, seen_teacher.logits.to(device), copy.copy(seen).to(device))
     seen_extra = _positional(cfg, seen)
     student = train_node_classifier("mlp", mlp, with_extra_features(seen, seen_extra), train_cfg, seed=cfg.seed,

@@ -10,7 +10,7 @@ from kernels.losses import kd_loss
 from kernels.models import build_model
 from kernels.students import STUDENTS, distill
 from kernels.students.ffg2m import high_frequency_loss, low_frequency_loss
-from kernels.students.inductive import held_out_nodes, observed_graph
+from kernels.students.inductive import held_out_nodes, observed_graph, train_observed_teacher
 from kernels.students.registry import student_config
 from kernels.students.vqgraph import quantize, restart_unused_codes, token_similarities
 
@@ -66,6 +66,17 @@ def test_inductive_student_reports_held_out_accuracy(small_graph, teacher):
     for key in ("ind_test_acc", "tran_test_acc", "teacher_ind_test_acc"):
         assert 0 <= student.metrics[key] <= 1
     assert student.logits.shape[0] == small_graph.num_nodes
+
+
+def test_inductive_students_can_share_the_observed_teacher(small_graph, teacher):
+    params = FAST | {"mode": "inductive", "seed": 1}
+    shared = train_observed_teacher("gcn", {"hidden": 16}, TrainConfig(**teacher.train), small_graph, 0.2, 1)
+    retrained = distill("glnn", params, small_graph, teacher)
+    reused = distill("glnn", params, small_graph, teacher, observed_teacher=shared)
+    assert torch.equal(reused.logits, retrained.logits)
+    assert reused.metrics["teacher_test_acc"] == retrained.metrics["teacher_test_acc"]
+    with pytest.raises(ValueError, match="observed graph"):  # the teacher of the full graph
+        distill("glnn", params, small_graph, teacher, observed_teacher=teacher)
 
 
 def test_frequency_losses_vanish_only_when_the_student_matches():
