@@ -154,7 +154,7 @@ def test_bad_vqgraph_settings_are_named(params, value):
         student_config("vqgraph", params)
 
 
-def test_tokenizer_batch_norm_keeps_a_dense_count_feature_graph_from_collapsing():
+def test_tokenizer_norms_keep_a_dense_count_feature_graph_from_collapsing():
     """Amazon-style bag-of-words counts on a dense graph: the raw encoder maps every node to one token."""
     from kernels.data.synthetic import SyntheticSBMConfig, synthetic_sbm
     from kernels.students.vqgraph import VQGraphConfig, sparse_adjacency, train_tokenizer
@@ -164,11 +164,12 @@ def test_tokenizer_batch_norm_keeps_a_dense_count_feature_graph_from_collapsing(
         split={"kind": "per-class", "train_per_class": 10, "val_per_class": 20}))
     graph.x = torch.poisson((graph.x - graph.x.min()).exp(), generator=torch.Generator().manual_seed(0))
     used, val_acc = {}, {}
-    for norm in ("none", "batch"):
+    for norm in ("none", "batch", "layer"):
         cfg = VQGraphConfig(**VQ_FAST, tokenizer_norm=norm)
         logits, _, tokens = train_tokenizer(graph, cfg).predict(graph, sparse_adjacency(graph))
         used[norm], val_acc[norm] = tokens.unique().numel(), accuracy(logits, graph.y, graph.val_mask)
-    assert used["batch"] > used["none"] and val_acc["batch"] > val_acc["none"] + 0.2
+    for norm in ("batch", "layer"):
+        assert used[norm] > used["none"] and val_acc[norm] > val_acc["none"] + 0.2, (used, val_acc)
 
 
 def test_vqgraph_student_round_trips_and_predicts_without_the_graph(small_graph, teacher, tmp_path):
