@@ -9,7 +9,8 @@ candidate with the best *validation* accuracy gives the ``mirage-val`` row (the 
 never choose). The coresets of ``--matched`` are then built at the same number of graphs
 (``<method>-count``) and at the same byte budget (``<method>-bytes``) as the set chosen for the
 first arch; a count-matched coreset that would keep every training graph is the ``full`` row
-and is not trained again. Every split seed is reported (no top-k seed selection); the epoch
+and is not trained again, and a byte budget too small for the first-ranked graph of every
+class (IMDB-BINARY: Mirage's 5 tree sets take 13 kB) has no coreset; both are logged. Every split seed is reported (no top-k seed selection); the epoch
 is selected on validation graphs only. Rows go to ``results`` with
 ``asset = 'benchmark_graph_distillation'``, written after every split seed; ``--resume``
 keeps the split seeds a stopped run of the same arguments finished and runs only the missing
@@ -22,9 +23,11 @@ import argparse
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Callable
 
 import torch
 from torch import Tensor
+from torch_geometric.data import Data
 
 from benchmarks.common import mean_pm, pick_device, stored_rows, warehouse
 from kernels.graph_condense import DistilledGraphs, condense_graphs
@@ -53,13 +56,16 @@ class Tally:
                                  "code_version": code_version()})
         self.values[label, metric].append(float(value))
 
-    def restore(self, rows: list[dict], every_seed: set[str]) -> set[int]:
-        """Take over the rows of an earlier run for the split seeds on which every label of
-        ``every_seed`` has rows (a seed that stopped half-way is run again); returns those seeds."""
+    def restore(self, rows: list[dict], required: list[set[str]]) -> set[int]:
+        """Take over the rows of an earlier run for the split seeds that have rows of at least
+        one label of every set in ``required`` (a run with other arguments left some out);
+        returns those seeds."""
         seeds: dict[str, set[int]] = defaultdict(set)
         for row in rows:
             seeds[row["setting"]].add(row["seed"])
-        done = set.intersection(*(seeds[label] for label in every_seed)) if every_seed else set()
+        if not required:
+            return set()
+        done = set.intersection(*(set().union(*(seeds[label] for label in labels)) for labels in required))
         for row in rows:
             if row["seed"] in done:
                 self.rows[row["setting"]].append(row)
@@ -113,6 +119,27 @@ def matched_budgets(reference: DistilledGraphs, train_labels: Tensor, classes: i
     return budgets
 
 
+def matched_coresets(reference: DistilledGraphs, graphs: list[Data], train: Tensor, methods: list[str], seed: int,
+                     log: Callable[[str], None]) -> dict[str, DistilledGraphs]:
+    """The coresets ``<method>-count`` / ``<method>-bytes`` of the training graphs ``train`` at
+    ``reference``'s budgets, leaving out (and logging) those that cannot be built: a byte
+    budget too small for the first-ranked graph of every class has no coreset."""
+    labels = graph_labels(graphs)
+    budgets = matched_budgets(reference, labels[train], int(labels.max()) + 1)
+    if "count" not in budgets:
+        log(f"count-matched coresets skipped: {reference.num_graphs} distilled graphs would keep every training "
+            f"graph (the full row)")
+    coresets = {}
+    for method in methods:
+        for suffix, params in budgets.items():
+            label = f"{method}-{suffix}"
+            try:
+                coresets[label] = condense_graphs(method, params | {"seed": seed}, graphs, train)
+            except ValueError as err:
+                log(f"{label} skipped: {err}")
+    return coresets
+
+
 def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
     graphs = load_tu_dataset(name, settings.graph_dataset(name), data_root(), graphdistill_home() / "pyg")
     labels = graph_labels(graphs)
@@ -124,11 +151,12 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
     model = {"pooling": args.pooling}
     device = pick_device(args.device)
     tally = Tally(name, asset, device)
-    # Mirage candidates may be skipped on a split; every other row has every seed.
-    every_seed = {key for key, setting in chosen.items() if setting.method != "mirage"}
-    every_seed |= {f"{m}-bytes" for m in args.matched}  # count-matched rows are skipped where they equal full
-    every_seed |= {MIRAGE_VAL} if any(setting.method == "mirage" for setting in chosen.values()) else set()
-    done = tally.restore(stored_rows(results, asset, name, args.seeds), every_seed) if args.resume else set()
+    # Mirage candidates may be skipped on a split, and one of a coreset's two budgets; every
+    # other row has every seed.
+    required = [{key} for key, setting in chosen.items() if setting.method != "mirage"]
+    required += [{f"{m}-count", f"{m}-bytes"} for m in args.matched]
+    required += [{MIRAGE_VAL}] if any(setting.method == "mirage" for setting in chosen.values()) else []
+    done = tally.restore(stored_rows(results, asset, name, args.seeds), required) if args.resume else set()
     todo = [seed for seed in range(args.seeds) if seed not in done]
     if not todo:  # every seed is stored: print its table
         tally.flush(results, args.archs, len(done))
@@ -158,19 +186,15 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
                 if position == 0:
                     reference = sets[best]
                     tally.add_set(MIRAGE_VAL, reference, seed)
-        budgets = {} if reference is None else matched_budgets(reference, labels[split[0]], classes)
-        if reference is not None and "count" not in budgets:
-            print(f"  {name} seed {seed}: count-matched coresets skipped: {reference.num_graphs} distilled graphs "
-                  f"would keep every training graph (the full row)", flush=True)
-        for method in args.matched:
-            for suffix, params in budgets.items():
-                label = f"{method}-{suffix}"
-                matched = condense_graphs(method, params | {"seed": seed}, graphs, split[0])
-                tally.add_set(label, matched, seed)
-                for arch in [] if args.distill_only else args.archs:
-                    run = train_on_distilled(arch, model, matched, graphs, split, cfg[arch], num_classes=classes,
-                                             seed=seed, device=device)
-                    tally.add_run(label, arch, matched, run, seed)
+        coresets = {} if reference is None else matched_coresets(
+            reference, graphs, split[0], args.matched, seed, log=lambda line: print(f"  {name} seed {seed}: {line}",
+                                                                                    flush=True))
+        for label, matched in coresets.items():
+            tally.add_set(label, matched, seed)
+            for arch in [] if args.distill_only else args.archs:
+                run = train_on_distilled(arch, model, matched, graphs, split, cfg[arch], num_classes=classes,
+                                         seed=seed, device=device)
+                tally.add_run(label, arch, matched, run, seed)
         done.add(seed)
         tally.flush(results, args.archs, len(done))
 

@@ -95,3 +95,26 @@ def test_count_matched_coreset_is_left_out_where_it_would_be_the_training_set():
     assert matched_budgets(small, train_labels, 2) == {"count": {"per_class": 20}, "bytes": {"byte_budget": 1000}}
     large = SimpleNamespace(num_graphs=100, nbytes=lambda: 5000)  # 50 per class keeps all of both classes
     assert matched_budgets(large, train_labels, 2) == {"bytes": {"byte_budget": 5000}}
+
+
+def test_a_byte_budget_no_graph_fits_has_no_coreset_and_resume_accepts_either_budget():
+    from types import SimpleNamespace
+
+    import torch
+    from torch_geometric.data import Data
+
+    from benchmarks.graph_distillation import Tally, matched_coresets
+
+    graphs = [Data(x=torch.ones(4, 3), edge_index=torch.tensor([[0, 1], [1, 0]]), y=torch.tensor([i % 2]))
+              for i in range(20)]
+    tiny = SimpleNamespace(num_graphs=2, nbytes=lambda: 10)  # each graph here takes 88 bytes
+    logged = []
+    coresets = matched_coresets(tiny, graphs, torch.arange(16), ["random"], 0, logged.append)
+    assert list(coresets) == ["random-count"] and coresets["random-count"].num_graphs == 2
+    assert any("random-bytes skipped" in line and "byte_budget=10" in line for line in logged)
+
+    rows = [{"setting": setting, "seed": seed, "metric": "test_acc@gin", "value": 0.5}
+            for setting, seeds in {"full": [0, 1, 2], "mirage-val": [0, 1, 2], "random-bytes": [0],
+                                   "random-count": [1]}.items() for seed in seeds]
+    tally = Tally("toy", "benchmark_graph_distillation", torch.device("cpu"))
+    assert tally.restore(rows, [{"full"}, {"random-count", "random-bytes"}, {"mirage-val"}]) == {0, 1}
