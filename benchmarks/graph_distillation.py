@@ -10,8 +10,9 @@ never choose). The coresets of ``--matched`` are then built at the same number o
 (``<method>-count``) and at the same byte budget (``<method>-bytes``) as the set chosen for the
 first arch; a count-matched coreset that would keep every training graph is the ``full`` row
 and is not trained again, and a byte budget too small for the first-ranked graph of every
-class (IMDB-BINARY: Mirage's 5 tree sets take 13 kB) has no coreset; both are logged. Every split seed is reported (no top-k seed selection); the epoch
-is selected on validation graphs only. Rows go to ``results`` with
+class (IMDB-BINARY: Mirage's 5 tree sets take 13 kB) has no coreset; both are logged. Every
+split seed is reported (no top-k seed selection); the epoch is selected on validation graphs
+only. Rows go to ``results`` with
 ``asset = 'benchmark_graph_distillation'``, written after every split seed; ``--resume``
 keeps the split seeds a stopped run of the same arguments finished and runs only the missing
 ones. A ``--pooling`` other than ``sum`` writes to ``benchmark_graph_distillation_<pooling>pool``,

@@ -52,7 +52,8 @@ class VQGraphConfig(StudentConfig):
             validation accuracy (2 seeds, CPU): Cora 80.2 (layer) / 76.6 (batch) / 79.4
             (none), CiteSeer 70.5 / 63.7 / -, Amazon Photo 89.2 (layer) while the raw
             encoder collapses there: within 15 epochs every node maps to one token and
-            validation accuracy stays at chance (12.5 %, 8 classes).
+            validation accuracy stays at chance (12.5 %, 8 classes). Students, 5 seeds:
+            Cora 81.7 test (batch norm 78.9), CiteSeer 71.0 (batch norm 67.6).
         commitment: weight pulling representations to their codewords (default: 0.25).
         feature_weight, structure_weight: weights of feature and edge reconstruction
             (default: 1.0, 1.0).
