@@ -64,8 +64,6 @@ class Tally:
         seeds: dict[str, set[int]] = defaultdict(set)
         for row in rows:
             seeds[row["setting"]].add(row["seed"])
-        if not required:
-            return set()
         done = set.intersection(*(set().union(*(seeds[label] for label in labels)) for labels in required))
         for row in rows:
             if row["seed"] in done:
