@@ -12,11 +12,10 @@ first arch; a count-matched coreset that would keep every training graph is the 
 and is not trained again, and a byte budget too small for the first-ranked graph of every
 class (IMDB-BINARY: Mirage's 5 tree sets take 13 kB) has no coreset; both are logged. Every
 split seed is reported (no top-k seed selection); the epoch is selected on validation graphs
-only. Rows go to ``results`` with
-``asset = 'benchmark_graph_distillation'``, written after every split seed; ``--resume``
-keeps the split seeds a stopped run of the same arguments finished and runs only the missing
-ones. A ``--pooling`` other than ``sum`` writes to ``benchmark_graph_distillation_<pooling>pool``,
-so both readouts keep their rows side by side.
+only. Rows go to ``results`` with ``asset = 'benchmark_graph_distillation'``, written after
+every split seed; ``--resume`` keeps the split seeds an earlier run finished for these settings
+and every one of ``--archs``, and runs the rest. A ``--pooling`` other than ``sum`` writes to
+``benchmark_graph_distillation_<pooling>pool``, so both readouts keep their rows side by side.
 """
 from __future__ import annotations
 
@@ -57,13 +56,17 @@ class Tally:
                                  "code_version": code_version()})
         self.values[label, metric].append(float(value))
 
-    def restore(self, rows: list[dict], required: list[set[str]]) -> set[int]:
-        """Take over the rows of an earlier run for the split seeds that have rows of at least
-        one label of every set in ``required`` (a run with other arguments left some out);
-        returns those seeds."""
-        seeds: dict[str, set[int]] = defaultdict(set)
+    def restore(self, rows: list[dict], required: list[set[str]], metrics: set[str]) -> set[int]:
+        """Take over the rows of an earlier run for the split seeds where at least one label of
+        every set in ``required`` has every metric of ``metrics`` (a run with other settings
+        or architectures left some out); returns those seeds."""
+        found: dict[tuple[str, int], set[str]] = defaultdict(set)
         for row in rows:
-            seeds[row["setting"]].add(row["seed"])
+            found[row["setting"], row["seed"]].add(row["metric"])
+        seeds: dict[str, set[int]] = defaultdict(set)
+        for (label, seed), present in found.items():
+            if metrics <= present:
+                seeds[label].add(seed)
         done = set.intersection(*(set().union(*(seeds[label] for label in labels)) for labels in required))
         for row in rows:
             if row["seed"] in done:
@@ -155,7 +158,9 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
     required = [{key} for key, setting in chosen.items() if setting.method != "mirage"]
     required += [{f"{m}-count", f"{m}-bytes"} for m in args.matched]
     required += [{MIRAGE_VAL}] if any(setting.method == "mirage" for setting in chosen.values()) else []
-    done = tally.restore(stored_rows(results, asset, name, args.seeds), required) if args.resume else set()
+    # A seed is done when every architecture of this run was trained on it.
+    metrics = {"distilled_bytes"} | {f"test_acc@{arch}" for arch in ([] if args.distill_only else args.archs)}
+    done = tally.restore(stored_rows(results, asset, name, args.seeds), required, metrics) if args.resume else set()
     todo = [seed for seed in range(args.seeds) if seed not in done]
     if not todo:  # every seed is stored: print its table
         tally.flush(results, args.archs, len(done))
@@ -216,7 +221,7 @@ def main() -> None:
                         help="where the GNNs train; distillation is CPU work (default: auto)")
     parser.add_argument("--distill-only", action="store_true", help="distil and report sizes and seconds only")
     parser.add_argument("--resume", action="store_true", help="keep the split seeds already in the warehouse "
-                        "for these datasets (from a run with the same arguments) and run the rest")
+                        "for these datasets, settings and archs, and run the rest")
     args = parser.parse_args()
     results = warehouse()
     for name in args.datasets:

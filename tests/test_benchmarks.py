@@ -116,5 +116,21 @@ def test_a_byte_budget_no_graph_fits_has_no_coreset_and_resume_accepts_either_bu
     rows = [{"setting": setting, "seed": seed, "metric": "test_acc@gin", "value": 0.5}
             for setting, seeds in {"full": [0, 1, 2], "mirage-val": [0, 1, 2], "random-bytes": [0],
                                    "random-count": [1]}.items() for seed in seeds]
+    required = [{"full"}, {"random-count", "random-bytes"}, {"mirage-val"}]
     tally = Tally("toy", "benchmark_graph_distillation", torch.device("cpu"))
-    assert tally.restore(rows, [{"full"}, {"random-count", "random-bytes"}, {"mirage-val"}]) == {0, 1}
+    assert tally.restore(rows, required, {"test_acc@gin"}) == {0, 1}
+    assert len(tally.values["full", "test_acc@gin"]) == 2  # seed 2's rows are left to be rerun
+
+
+def test_resume_reruns_a_split_seed_an_earlier_run_trained_fewer_archs_on():
+    import torch
+
+    from benchmarks.graph_distillation import Tally
+
+    archs_by_seed = {0: ["gin", "gcn"], 1: ["gin"]}  # seed 1 came from a GIN-only run
+    rows = [{"setting": "full", "seed": seed, "metric": f"test_acc@{arch}", "value": 0.5}
+            for seed, archs in archs_by_seed.items() for arch in archs]
+    tally = Tally("toy", "benchmark_graph_distillation", torch.device("cpu"))
+    assert tally.restore(rows, [{"full"}], {"test_acc@gin", "test_acc@gcn"}) == {0}
+    assert Tally("toy", "benchmark_graph_distillation", torch.device("cpu")).restore(
+        rows, [{"full"}], {"test_acc@gin"}) == {0, 1}
