@@ -9,6 +9,9 @@ teacher retrained on the seed's observed graph, and no full-graph teacher is tra
 Model selection is on validation accuracy only. Rows go to `results` with
 ``asset = 'benchmark_students'``, written after every seed; ``--resume`` keeps the seeds a
 stopped run finished and runs only the missing ones (a CS seed takes over ten minutes on CPU).
+A last table chooses, per dataset, method and seed, among the settings of that method stored
+in the warehouse on validation accuracy (e.g. VQGraph's tokenizer norm) and reports the
+chosen students' test accuracy.
 """
 from __future__ import annotations
 
@@ -17,9 +20,12 @@ import functools
 import json
 from collections import defaultdict
 
+import polars as pl
+
 from benchmarks.common import REAL_DATASETS, mean_pm, pick_device, stored_rows, warehouse
 from kernels.data import load_dataset
 from kernels.evaluate import TrainConfig, measure, train_node_classifier
+from kernels.evaluate.tables import students_chosen_markdown
 from kernels.students import distill
 from kernels.students.inductive import train_observed_teacher
 from resources import graphdistill_home
@@ -81,6 +87,15 @@ def main() -> None:
             cells = [mean_pm(scores[m]) if scores[m] else "–" for m in SHOWN]
             print(f"| {name} | {key} | {cfg.mode} | {' | '.join(cells)} | "
                   f"{sum(seconds.values()) / len(seconds):.1f} |", flush=True)
+    print_chosen_on_validation(results, args.datasets)
+
+
+def print_chosen_on_validation(results, datasets: list[str]) -> None:
+    """Per dataset and student method with several settings stored (this run's or earlier
+    ones), the setting chosen per seed on validation accuracy and its test accuracy."""
+    chosen = results.students_chosen_on_validation(ASSET).filter(pl.col("dataset").is_in(datasets))
+    if chosen.height:
+        print("\n" + students_chosen_markdown(chosen.iter_rows(named=True)), flush=True)
 
 
 if __name__ == "__main__":

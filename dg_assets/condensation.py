@@ -4,10 +4,10 @@ import json
 
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
 
-from dg_assets.evaluation import markdown_table
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
 from dg_assets.partitions import dataset_x_condensation, from_dataset
 from dg_assets.versions import source_version
+from kernels.evaluate.tables import markdown_table
 from resources.device import TorchDevice
 from resources.provenance import code_version
 from resources.settings import SettingsStore

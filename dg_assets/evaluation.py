@@ -4,6 +4,7 @@ from dagster import AssetExecutionContext, AutomationCondition, MaterializeResul
 
 from dg_assets.partitions import dataset_x_student, dataset_x_teacher
 from dg_assets.versions import source_version
+from kernels.evaluate.tables import format_mean_std, markdown_table, students_chosen_markdown
 from resources.provenance import code_version
 from resources.reports import ReportStore
 from resources.settings import SettingsStore
@@ -11,17 +12,6 @@ from resources.warehouse import DuckDBWarehouse
 
 REPORTED_METRICS = ("train_acc", "val_acc", "test_acc", "ind_test_acc", "tran_test_acc",
                     "teacher_test_acc", "teacher_ind_test_acc", "inference_ms", "teacher_inference_ms")
-
-
-def markdown_table(header: list[str], rows: list[list[object]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def format_mean_std(mean: float, std: float | None, runs: int) -> str:
-    """Percent, with ± std only when there is more than one run to take it over."""
-    return f"{100 * mean:.2f} ± {100 * std:.2f}" if runs > 1 and std is not None else f"{100 * mean:.2f}"
 
 
 def training_curves(context: AssetExecutionContext, trained, reports: ReportStore) -> dict:
@@ -106,10 +96,18 @@ def leaderboard(context: AssetExecutionContext, warehouse: DuckDBWarehouse, repo
         png = scatter_png(points, "full-graph inference (ms)", "test accuracy (%)",
                           "students vs teachers: accuracy vs inference time", log_x=True)
         metadata |= reports.write_png("accuracy_vs_inference", png)
+    metadata |= students_chosen_table(warehouse)
     metadata |= condensation_tables(warehouse, reports)
     metadata |= graph_distillation_table(warehouse)
     context.log.info(f"leaderboard over {len(rows)} entries")
     return MaterializeResult(metadata=metadata)
+
+
+def students_chosen_table(warehouse: DuckDBWarehouse) -> dict:
+    """Per dataset and student method with several settings reported: the test accuracy of
+    the setting chosen per seed on validation (``students_chosen_on_validation``)."""
+    table = students_chosen_markdown(warehouse.students_chosen_on_validation("student_report").iter_rows(named=True))
+    return {"students_chosen_on_validation": MetadataValue.md(table)} if table else {}
 
 
 CONDENSATION_SQL = """

@@ -31,6 +31,34 @@ SELECT asset, dataset, method, setting, metric, avg(value) AS mean, stddev_samp(
 FROM results GROUP BY ALL ORDER BY dataset, metric, mean DESC
 """
 
+# Per dataset, student method and mode (inductive rows carry ind_test_acc), each seed's
+# setting with the best validation accuracy (ties: the setting name), among the seeds every
+# candidate setting has: choosing a hyperparameter setting per dataset is model selection,
+# so test accuracy never takes part. Returns one row per (dataset, method, mode).
+STUDENTS_CHOSEN_SQL = """
+WITH per_seed AS (
+    SELECT dataset, setting, method, seed, max(value) FILTER (metric = 'val_acc') AS val,
+           max(value) FILTER (metric = 'test_acc') AS test, max(value) FILTER (metric = 'ind_test_acc') AS ind_test
+    FROM results WHERE asset = ? GROUP BY ALL),
+runs AS (
+    SELECT *, CASE WHEN ind_test IS NULL THEN 'transductive' ELSE 'inductive' END AS mode
+    FROM per_seed WHERE val IS NOT NULL AND test IS NOT NULL),
+candidates AS (SELECT dataset, method, mode, count(DISTINCT setting) AS settings FROM runs GROUP BY ALL),
+covered AS (
+    SELECT dataset, method, mode, seed FROM runs JOIN candidates USING (dataset, method, mode)
+    GROUP BY ALL HAVING count(*) = any_value(settings)),
+chosen AS (
+    SELECT runs.* FROM runs JOIN covered USING (dataset, method, mode, seed)
+    QUALIFY row_number() OVER (PARTITION BY dataset, method, mode, seed ORDER BY val DESC, setting) = 1),
+picks AS (SELECT dataset, method, mode, setting, count(*) AS times FROM chosen GROUP BY ALL)
+SELECT dataset, method, mode, any_value(settings) AS candidates, avg(test) AS mean, stddev_samp(test) AS std,
+       avg(ind_test) AS ind_mean, stddev_samp(ind_test) AS ind_std, avg(val) AS val_mean, count(*) AS seeds,
+       (SELECT string_agg(setting || ' x' || times, ', ' ORDER BY times DESC, setting) FROM picks p
+        WHERE p.dataset = c.dataset AND p.method = c.method AND p.mode = c.mode) AS chosen
+FROM chosen c JOIN candidates USING (dataset, method, mode)
+GROUP BY ALL HAVING any_value(settings) > 1 ORDER BY dataset, method, mode
+"""
+
 
 class DuckDBWarehouse(ConfigurableResource):
     """DuckDB file at ``path``; any DuckDB-compatible location (e.g. ``md:``/``s3`` via httpfs)."""
@@ -86,3 +114,8 @@ class DuckDBWarehouse(ConfigurableResource):
     def scoreboard(self) -> pl.DataFrame:
         """Mean, std and count of every metric per asset x dataset x method x setting."""
         return self.query(SCOREBOARD_SQL)
+
+    def students_chosen_on_validation(self, asset: str) -> pl.DataFrame:
+        """Per dataset, student method and mode with more than one setting in ``asset``'s rows:
+        test accuracy of the setting chosen per seed on validation accuracy, and which were chosen."""
+        return self.query(STUDENTS_CHOSEN_SQL, [asset])

@@ -63,6 +63,34 @@ def test_warehouse_rewrites_a_partition_without_duplicates(tmp_path):
     assert cora["runs"] == 1 and abs(cora["mean"] - 0.81) < 1e-9
 
 
+def test_student_settings_are_chosen_per_seed_on_validation_among_the_same_candidates(tmp_path):
+    from kernels.evaluate.tables import students_chosen_markdown
+
+    warehouse = DuckDBWarehouse(path=str(Path(tmp_path) / "w.duckdb"))
+
+    def report(dataset: str, setting: str, method: str, runs: list[dict[str, float]]) -> None:
+        rows = [{"dataset": dataset, "setting": setting, "method": method, "metric": metric, "value": value,
+                 "seed": seed} for seed, run in enumerate(runs) for metric, value in run.items()]
+        warehouse.replace_results("benchmark_students", f"{dataset}|{setting}", rows)
+
+    # Seed 0: glnn-a wins on validation, glnn-b would on test; seed 1 the other way round.
+    report("cora", "glnn-a", "glnn", [{"val_acc": 0.9, "test_acc": 0.6}, {"val_acc": 0.7, "test_acc": 0.9}])
+    report("cora", "glnn-b", "glnn", [{"val_acc": 0.8, "test_acc": 0.9}, {"val_acc": 0.8, "test_acc": 0.7}])
+    # Inductive rows are a mode of their own; one setting alone is no choice and is left out.
+    report("cora", "glnn-ind", "glnn", [{"val_acc": 1.0, "test_acc": 1.0, "ind_test_acc": 1.0}])
+    # glnn-c has seed 0 only, so photo's choice is made on seed 0 alone.
+    report("photo", "glnn-a", "glnn", [{"val_acc": 0.5, "test_acc": 0.5}, {"val_acc": 0.9, "test_acc": 0.9}])
+    report("photo", "glnn-c", "glnn", [{"val_acc": 0.6, "test_acc": 0.4}])
+
+    chosen = {r["dataset"]: r for r in warehouse.students_chosen_on_validation("benchmark_students").to_dicts()}
+    assert set(chosen) == {"cora", "photo"} and chosen["cora"]["mode"] == "transductive"
+    assert chosen["cora"]["seeds"] == 2 and chosen["cora"]["mean"] == pytest.approx(0.65)
+    assert chosen["cora"]["chosen"] == "glnn-a x1, glnn-b x1"
+    assert chosen["photo"]["seeds"] == 1 and chosen["photo"]["mean"] == pytest.approx(0.4)
+    table = students_chosen_markdown(chosen.values())
+    assert "| cora | glnn | transductive | 65.00 ± 7.07 | – | 85.00 | 2 | glnn-a x1, glnn-b x1 |" in table
+
+
 def test_artifacts_live_on_object_storage_by_config(small_graph):
     """An fsspec URL as root (``memory://`` standing in for ``s3://``) stores and loads both kinds."""
     import fsspec
