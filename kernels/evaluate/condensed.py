@@ -20,7 +20,7 @@ from torch import Tensor
 from torch_geometric.data import Data
 from torch_geometric.utils import to_torch_csr_tensor
 
-from kernels.evaluate.train import Log, TrainConfig, accuracy
+from kernels.evaluate.train import Log, TrainConfig, accuracy, sparse_features
 from kernels.models import MODELS, build_model
 
 if TYPE_CHECKING:  # kernels.condense imports this module (ClustGDD scores candidates with it)
@@ -36,19 +36,6 @@ def weighted_adjacency(edge_index: Tensor, num_nodes: int, edge_weight: Tensor |
     if edge_weight is None:
         edge_weight = torch.ones(edge_index.size(1), device=edge_index.device)
     return to_torch_csr_tensor(edge_index.flip(0), edge_weight, size=(num_nodes, num_nodes))
-
-
-def sparse_features(x: Tensor, max_density: float = 0.1) -> Tensor:
-    """``x`` as a CSR tensor when it is mostly zeros.
-
-    Every epoch of the protocol runs the model on the whole real graph, and the first
-    layer's ``X W`` dominates that cost on bag-of-words features (about 1 % of Cora's and
-    CiteSeer's entries are non-zero); the sparse product gives the same logits up to float
-    rounding, two to three times faster.
-    """
-    if x.layout != torch.strided or (x != 0).float().mean() > max_density:
-        return x
-    return x.to_sparse_csr()
 
 
 def _real_graph(data: Data, arch: str, device: torch.device) -> Data:

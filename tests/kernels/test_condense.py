@@ -258,7 +258,8 @@ def test_clustgdd_feature_choices_share_the_clusters(small_graph):
 
 @pytest.mark.parametrize("arch", ["gcn", "appnp", "sage", "gat", "mlp"])
 def test_sparse_features_give_the_same_logits_where_the_model_accepts_them(arch, small_graph):
-    from kernels.evaluate.condensed import sparse_features, weighted_adjacency
+    from kernels.evaluate.condensed import weighted_adjacency
+    from kernels.evaluate.train import sparse_features
     from kernels.models import MODELS, build_model
 
     assert sparse_features(small_graph.x) is small_graph.x  # dense features stay dense
