@@ -25,13 +25,13 @@ import polars as pl
 from benchmarks.common import REAL_DATASETS, mean_pm, pick_device, stored_rows, warehouse
 from kernels.data import load_dataset
 from kernels.evaluate import TrainConfig, measure, train_node_classifier
-from kernels.evaluate.tables import students_chosen_markdown
 from kernels.students import distill
 from kernels.students.inductive import train_observed_teacher
 from resources import graphdistill_home
 from resources.home import data_root
 from resources.provenance import code_version
 from resources.settings import load_settings
+from resources.tables import students_chosen_markdown
 
 ASSET = "benchmark_students"
 SHOWN = ("test_acc", "val_acc", "ind_test_acc", "teacher_test_acc", "vq_teacher_test_acc", "mlp_test_acc")

@@ -7,10 +7,10 @@ from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataV
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
 from dg_assets.partitions import dataset_x_condensation, from_dataset
 from dg_assets.versions import source_version
-from kernels.evaluate.tables import markdown_table
 from resources.device import TorchDevice
 from resources.provenance import code_version
 from resources.settings import SettingsStore
+from resources.tables import markdown_table
 from resources.warehouse import DuckDBWarehouse
 
 

@@ -4,10 +4,10 @@ from dagster import AssetExecutionContext, AutomationCondition, MaterializeResul
 
 from dg_assets.partitions import dataset_x_student, dataset_x_teacher
 from dg_assets.versions import source_version
-from kernels.evaluate.tables import format_mean_std, markdown_table, students_chosen_markdown
 from resources.provenance import code_version
 from resources.reports import ReportStore
 from resources.settings import SettingsStore
+from resources.tables import format_mean_std, markdown_table, students_chosen_markdown
 from resources.warehouse import DuckDBWarehouse
 
 REPORTED_METRICS = ("train_acc", "val_acc", "test_acc", "ind_test_acc", "tran_test_acc",

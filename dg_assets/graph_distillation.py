@@ -8,12 +8,12 @@ from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataV
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
 from dg_assets.partitions import from_dataset, graph_dataset_partitions, graph_dataset_x_distillation
 from dg_assets.versions import source_version
-from kernels.evaluate.tables import format_mean_std, markdown_table
 from resources.device import TorchDevice
 from resources.provenance import code_version
 from resources.raw_data import RawDataSource
 from resources.reports import ReportStore
 from resources.settings import SettingsStore
+from resources.tables import format_mean_std, markdown_table
 from resources.warehouse import DuckDBWarehouse
 
 

@@ -56,6 +56,26 @@ def test_a_new_npz_dataset_needs_only_a_settings_entry(tmp_path):
     assert int(data.train_mask.sum()) == 15 and int(data.val_mask.sum()) == 15
 
 
+def test_largest_component_keeps_the_biggest_island_before_the_split(tmp_path):
+    import scipy.sparse as sp
+
+    # Two rings, of 40 and 20 nodes, with labels cycling through 3 classes.
+    ring = lambda start, n: [(start + i, start + (i + 1) % n) for i in range(n)]
+    rows, cols = zip(*(ring(0, 40) + ring(40, 20)))
+    adj = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(60, 60))
+    attr = sp.csr_matrix(np.eye(60, 8))
+    np.savez(tmp_path / "islands.npz", adj_data=adj.data, adj_indices=adj.indices, adj_indptr=adj.indptr,
+             adj_shape=adj.shape, attr_data=attr.data, attr_indices=attr.indices, attr_indptr=attr.indptr,
+             attr_shape=attr.shape, labels=np.arange(60) % 3)
+    params = {"format": "gnn-benchmark", "file": "islands.npz", "largest_component": True,
+              "split": {"train_per_class": 5, "val_per_class": 5, "seed": 0}}
+    data = load_dataset("islands", params, tmp_path, tmp_path / "cache")
+    assert data.num_nodes == 40 and data.edge_index.size(1) == 80
+    assert int(data.train_mask.sum()) == 15 and int(data.test_mask.sum()) == 10
+    whole = load_dataset("islands", params | {"largest_component": False}, tmp_path, tmp_path / "cache")
+    assert whole.num_nodes == 60
+
+
 def test_unknown_format_is_named_with_the_choices(tmp_path):
     with pytest.raises(DatasetError, match=r"'graphml'.*planetoid"):
         load_dataset("x", {"format": "graphml"}, tmp_path, tmp_path)

@@ -64,7 +64,7 @@ def test_warehouse_rewrites_a_partition_without_duplicates(tmp_path):
 
 
 def test_student_settings_are_chosen_per_seed_on_validation_among_the_same_candidates(tmp_path):
-    from kernels.evaluate.tables import students_chosen_markdown
+    from resources.tables import students_chosen_markdown
 
     warehouse = DuckDBWarehouse(path=str(Path(tmp_path) / "w.duckdb"))
 

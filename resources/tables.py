@@ -1,4 +1,4 @@
-"""Markdown tables of results, shared by the report assets and the benchmark scripts."""
+"""Markdown tables of warehouse results, shared by the report assets and the benchmark scripts."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
