@@ -56,8 +56,8 @@ class ModelSpec:
     uses_graph: bool = True
     # forward(x, edge_index, return_hidden=True) -> (logits, penultimate representation)
     exposes_hidden: bool = False
-    # x may be a sparse CSR tensor: PyG's SAGEConv rejects one, and SGConv would propagate it
-    # sparse-by-sparse (each hop denser; memory grew by 7 MB per epoch on Cora)
+    # x may be a sparse CSR tensor: SGConv would propagate one sparse-by-sparse (each hop
+    # denser; memory grew by 7 MB per epoch on Cora)
     sparse_features: bool = True
 
 
@@ -106,9 +106,9 @@ def _gcn(in_dim: int, out_dim: int, cfg: ModelConfig) -> nn.Module:
     return GCN(in_dim, cfg.hidden, cfg.layers, out_dim, dropout=cfg.dropout)
 
 
-@register_model("sage", ModelConfig, sparse_features=False)
+@register_model("sage", ModelConfig)
 def _sage(in_dim: int, out_dim: int, cfg: ModelConfig) -> nn.Module:
-    from torch_geometric.nn.models import GraphSAGE
+    from kernels.models.sage import GraphSAGE
 
     return GraphSAGE(in_dim, cfg.hidden, cfg.layers, out_dim, dropout=cfg.dropout)
 

@@ -23,15 +23,16 @@ import torch.nn.functional as F
 from pydantic import Field, field_validator
 from torch import Tensor, nn
 from torch_geometric.data import Data
-from torch_geometric.nn import GATConv, GCNConv, SAGEConv
+from torch_geometric.nn import GATConv, GCNConv
 from torch_geometric.utils import to_torch_csr_tensor
 
 from kernels.evaluate.train import RepresentationObjective, TrainConfig, accuracy
 from kernels.losses import kd_loss
+from kernels.models.sage import SAGEConvProjectingFirst
 from kernels.students.registry import StudentConfig, register_student
 
 
-TOKENIZER_CONVS: dict[str, type[nn.Module]] = {"gat": GATConv, "gcn": GCNConv, "sage": SAGEConv}
+TOKENIZER_CONVS: dict[str, type[nn.Module]] = {"gat": GATConv, "gcn": GCNConv, "sage": SAGEConvProjectingFirst}
 TOKENIZER_NORMS: dict[str, Callable[[int], nn.Module]] = {
     "batch": nn.BatchNorm1d, "layer": nn.LayerNorm, "none": lambda _: nn.Identity()}
 

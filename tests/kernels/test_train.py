@@ -53,7 +53,7 @@ def test_neighbor_sampled_training_learns(small_graph):
     assert trained.metrics["val_acc"] > 0.7
 
 
-@pytest.mark.parametrize("model", ["mlp", "gcn"])
+@pytest.mark.parametrize("model", ["mlp", "gcn", "sage"])
 def test_bag_of_words_features_train_sparse_and_predict_as_the_dense_model(model, small_graph):
     # One active word per node (6 % of entries non-zero, like Cora or Coauthor CS): training
     # multiplies a CSR copy, and the returned model reads dense features the same way.
