@@ -172,6 +172,24 @@ def test_tokenizer_norms_keep_a_dense_count_feature_graph_from_collapsing():
         assert used[norm] > used["none"] and val_acc[norm] > val_acc["none"] + 0.2, (used, val_acc)
 
 
+def test_codebook_restarts_from_evaluation_mode_cover_the_tokens_the_student_matches():
+    """Binary bag-of-words features (Amazon Photo's kind) under dropout: codewords restarted
+    at training-mode representations sit where evaluation-mode nodes rarely fall."""
+    from kernels.data.synthetic import SyntheticSBMConfig, synthetic_sbm
+    from kernels.students.vqgraph import VQGraphConfig, sparse_adjacency, train_tokenizer
+
+    graph = synthetic_sbm(SyntheticSBMConfig(
+        num_nodes=300, avg_degree=10, num_classes=3, num_features=64, homophily=0.9, feature_signal=0.6, seed=0,
+        split={"kind": "per-class", "train_per_class": 10, "val_per_class": 20}))
+    graph.x = (graph.x > graph.x.median()).float()
+    used = {}
+    for restarts in ("train", "eval"):
+        cfg = VQGraphConfig(**VQ_FAST | {"codebook_size": 64}, restart_codes_from=restarts)
+        _, _, tokens = train_tokenizer(graph, cfg).predict(graph, sparse_adjacency(graph))
+        used[restarts] = tokens.unique().numel()
+    assert used["eval"] > 1.5 * used["train"], used
+
+
 def test_vqgraph_student_round_trips_and_predicts_without_the_graph(small_graph, teacher, tmp_path):
     student = distill("vqgraph", VQ_FAST | {"mode": "inductive"}, small_graph, teacher)
     assert 0.5 < student.metrics["vq_teacher_test_acc"] <= 1 and student.metrics["vq_codes_used"] > 1
