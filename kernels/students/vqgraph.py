@@ -169,18 +169,17 @@ class VQTokenizer(nn.Module):
         return loss, z.detach(), tokens
 
     @torch.no_grad()
-    def represent(self, data: Data, adjacency: Tensor) -> tuple[Tensor, Tensor]:
-        """``(representations, tokens)`` of every node, in eval mode."""
+    def represent(self, data: Data, adjacency: Tensor) -> Tensor:
+        """Representations of every node, in eval mode."""
         self.eval()
-        z = self.encode(data.x, adjacency)
-        return z, token_similarities(z, self.codebook).argmax(-1)
+        return self.encode(data.x, adjacency)
 
     @torch.no_grad()
     def predict(self, data: Data, adjacency: Tensor, z: Tensor | None = None) -> tuple[Tensor, Tensor, Tensor]:
         """``(class logits, token similarities, tokens)`` of every node, in eval mode, from
         the representations ``z`` when ``represent`` already gave them."""
         if z is None:
-            z, _ = self.represent(data, adjacency)
+            z = self.represent(data, adjacency)
         similarities = token_similarities(z, self.codebook)
         tokens = similarities.argmax(-1)
         return self.classifier(self.codebook[tokens]), similarities, tokens
@@ -231,9 +230,9 @@ def train_tokenizer(data: Data, cfg: VQGraphConfig) -> VQTokenizer:
         loss, z, tokens = net.loss(data, adjacency, cfg)
         loss.backward()
         opt.step()
-        evaluated, evaluated_tokens = net.represent(data, adjacency)
+        evaluated = net.represent(data, adjacency)
         if cfg.restart_codes_from == "eval":
-            z, tokens = evaluated, evaluated_tokens
+            z, tokens = evaluated, token_similarities(evaluated, net.codebook).argmax(-1)
         restart_unused_codes(net.codebook, z, tokens)
         logits, _, _ = net.predict(data, adjacency, evaluated)
         key = (accuracy(logits, data.y, data.val_mask),
