@@ -12,7 +12,7 @@ from kernels.students import STUDENTS, distill
 from kernels.students.ffg2m import high_frequency_loss, low_frequency_loss
 from kernels.students.inductive import held_out_nodes, observed_graph, train_observed_teacher
 from kernels.students.registry import student_config
-from kernels.students.vqgraph import quantize, restart_unused_codes, token_similarities
+from kernels.students.vqgraph import pair_scores, quantize, restart_unused_codes, token_similarities
 
 FAST = {"hidden": 32, "train": {"epochs": 80, "patience": 80, "lr": 0.02}}
 VQ_FAST = FAST | {"codebook_size": 32, "token_dim": 16, "tokenizer_train": {"epochs": 60, "patience": 60, "lr": 0.02}}
@@ -128,6 +128,19 @@ def test_quantizer_picks_the_nearest_codeword_and_passes_gradients_straight_thro
     assert torch.equal(quantized, codebook[tokens])
     (quantized * torch.tensor([1.0, 2.0])).sum().backward()
     assert torch.equal(z.grad, torch.tensor([[1.0, 2.0]] * 3))
+
+
+def test_pair_scores_are_the_dot_products_of_every_pair_repeats_included():
+    h = torch.randn(6, 3, requires_grad=True)
+    pairs = torch.tensor([[4, 0, 2, 4, 1, 0], [1, 5, 2, 1, 3, 0]])  # unsorted, (4, 1) twice
+    expected = (h[pairs[0]] * h[pairs[1]]).sum(-1)
+    scores = pair_scores(h, pairs)
+    assert torch.allclose(scores.sort().values, expected.sort().values)
+    # The structure loss reads the scores as a multiset: its gradient is the gathered one's.
+    (scores.sigmoid().sum() * 3).backward()
+    grad, h.grad = h.grad, None
+    (expected.sigmoid().sum() * 3).backward()
+    assert torch.allclose(grad, h.grad, atol=1e-6)
 
 
 def test_unused_codewords_restart_on_node_representations():
