@@ -12,7 +12,8 @@ from kernels.students import STUDENTS, distill
 from kernels.students.ffg2m import high_frequency_loss, low_frequency_loss
 from kernels.students.inductive import held_out_nodes, observed_graph, train_observed_teacher
 from kernels.students.registry import student_config
-from kernels.students.vqgraph import pair_scores, quantize, restart_unused_codes, token_similarities
+from kernels.students.vqgraph import (VQGraphConfig, VQTokenizer, feature_reconstruction_loss, pair_scores, quantize,
+                                      restart_unused_codes, sparse_adjacency, token_similarities, with_sparse_features)
 
 FAST = {"hidden": 32, "train": {"epochs": 80, "patience": 80, "lr": 0.02}}
 VQ_FAST = FAST | {"codebook_size": 32, "token_dim": 16, "tokenizer_train": {"epochs": 60, "patience": 60, "lr": 0.02}}
@@ -141,6 +142,43 @@ def test_pair_scores_are_the_dot_products_of_every_pair_repeats_included():
     grad, h.grad = h.grad, None
     (expected.sigmoid().sum() * 3).backward()
     assert torch.allclose(grad, h.grad, atol=1e-6)
+
+
+def test_sparse_feature_reconstruction_equals_the_dense_error_and_gradient():
+    decoder = torch.nn.Linear(4, 30)
+    z = torch.randn(12, 4, requires_grad=True)
+    x = (torch.rand(12, 30) < 0.1).float() * torch.rand(12, 30)
+    dense = feature_reconstruction_loss(decoder, z, x)
+    dense.backward()
+    grads = [z.grad.clone(), decoder.weight.grad.clone(), decoder.bias.grad.clone()]
+    z.grad = decoder.weight.grad = decoder.bias.grad = None
+    sparse = feature_reconstruction_loss(decoder, z, x.to_sparse_csr())
+    sparse.backward()
+    assert torch.allclose(sparse, torch.nn.functional.mse_loss(decoder(z), x), atol=1e-6)
+    assert torch.allclose(sparse, dense, atol=1e-6)
+    for grad, param in zip(grads, [z, decoder.weight, decoder.bias]):
+        assert torch.allclose(grad, param.grad, atol=1e-6)
+
+
+@pytest.mark.parametrize("conv", ["sage", "gcn", "gat"])
+def test_tokenizer_step_on_sparse_bag_of_words_equals_the_dense_step(conv, small_graph):
+    words = torch.zeros_like(small_graph.x)
+    words[torch.arange(words.size(0)), small_graph.x.argmax(-1)] = 1.0
+    small_graph.x = words
+    sparse = with_sparse_features(small_graph)
+    assert sparse.x.layout == torch.sparse_csr and small_graph.x.layout == torch.strided
+    cfg = VQGraphConfig(conv=conv, codebook_size=16, token_dim=8)
+    net = VQTokenizer(16, 3, 16, cfg)
+    losses, grads = [], []
+    for data in (small_graph, sparse):
+        torch.manual_seed(0)  # the same dropout and non-edges
+        net.zero_grad()
+        loss, _, tokens = net.loss(data, sparse_adjacency(data), cfg)
+        loss.backward()
+        losses.append(loss.detach())
+        grads.append(torch.cat([p.grad.flatten() for p in net.parameters()]))
+    assert torch.allclose(losses[0], losses[1], atol=1e-5)
+    assert torch.allclose(grads[0], grads[1], atol=1e-5)
 
 
 def test_unused_codewords_restart_on_node_representations():
