@@ -173,7 +173,7 @@ def test_tokenizer_step_on_sparse_bag_of_words_equals_the_dense_step(conv, small
     for data in (small_graph, sparse):
         torch.manual_seed(0)  # the same dropout and non-edges
         net.zero_grad()
-        loss, _, tokens = net.loss(data, sparse_adjacency(data), cfg)
+        loss, _, _ = net.loss(data, sparse_adjacency(data), cfg)
         loss.backward()
         losses.append(loss.detach())
         grads.append(torch.cat([p.grad.flatten() for p in net.parameters()]))
