@@ -123,7 +123,9 @@ def test_materialize_a_teacher_partition_from_the_ui(dagster_dev, browser, dev_h
     page.get_by_text("Launch runs to materialize teacher").wait_for()
     for value in ("sbm-small", "sgc"):  # dimension order: dataset, setting
         page.get_by_text("Select a partition or create one").first.click()
-        page.get_by_placeholder("Filter partitions").fill(value)
+        # The popover opened last is the last in the page: the previous dimension's popover
+        # can still be in the page while it fades out after Escape.
+        page.get_by_placeholder("Filter partitions").locator("visible=true").last.fill(value)
         page.get_by_text(value, exact=True).locator("visible=true").first.click()
         page.keyboard.press("Escape")
     page.screenshot(path=str(OUTPUT / "launch_dialog.png"))
