@@ -134,3 +134,43 @@ def test_resume_reruns_a_split_seed_an_earlier_run_trained_fewer_archs_on():
     assert tally.restore(rows, [{"full"}], {"test_acc@gin", "test_acc@gcn"}) == {0}
     assert Tally("toy", "benchmark_graph_distillation", torch.device("cpu")).restore(
         rows, [{"full"}], {"test_acc@gin"}) == {0, 1}
+
+
+def test_saved_benchmark_rows_load_into_a_fresh_warehouse_without_overwriting_newer_ones(tmp_path):
+    from benchmarks.published import load, save
+    from resources.warehouse import DuckDBWarehouse
+
+    def row(seed: int, value: float) -> dict:
+        return {"dataset": "cora", "setting": "glnn-sage", "method": "glnn", "metric": "test_acc", "value": value,
+                "seed": seed, "seconds": 1.5, "device": "cpu", "code_version": "abc"}
+
+    measured = DuckDBWarehouse(path=str(tmp_path / "measured.duckdb"))
+    measured.replace_results("benchmark_students", "cora|glnn-sage", [row(0, 0.8), row(1, 0.81)])
+    measured.replace_results("benchmark_students", "cora|ffg2m-sage", [row(0, 0.82) | {"setting": "ffg2m-sage"}])
+    measured.replace_results("teacher", "cora|gcn", [row(0, 0.7)])  # an asset's row, not a benchmark's
+    assert save(measured, tmp_path / "results") == {"benchmark_students": 3}
+
+    fresh = DuckDBWarehouse(path=str(tmp_path / "fresh.duckdb"))
+    fresh.replace_results("benchmark_students", "cora|ffg2m-sage", [row(0, 0.9) | {"setting": "ffg2m-sage"}])
+    assert load(fresh, tmp_path / "results") == {"benchmark_students": 1}
+    glnn = "SELECT * FROM results WHERE partition = 'cora|glnn-sage' ORDER BY ALL"
+    assert fresh.query(glnn).equals(measured.query(glnn))  # every column, created_at and code_version too
+    kept = fresh.query("SELECT value FROM results WHERE partition = 'cora|ffg2m-sage'")["value"].to_list()
+    assert kept == [0.9]  # the warehouse's own run of that partition stays
+    load(fresh, tmp_path / "results", replace=True)
+    assert fresh.query("SELECT value FROM results WHERE partition = 'cora|ffg2m-sage'")["value"].to_list() == [0.82]
+
+
+def test_loading_a_corrupt_results_file_names_it_and_writes_nothing(tmp_path):
+    import pytest
+
+    from benchmarks.published import load
+    from resources.warehouse import DuckDBWarehouse
+
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "benchmark_students.csv").write_text("asset,partition,value\nbenchmark_students,cora|x,not-a-number\n")
+    fresh = DuckDBWarehouse(path=str(tmp_path / "fresh.duckdb"))
+    with pytest.raises(ValueError, match="benchmark_students.csv"):
+        load(fresh, folder)
+    assert fresh.query("SELECT count(*) AS n FROM results")["n"].item() == 0
