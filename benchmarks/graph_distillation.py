@@ -1,8 +1,8 @@
 """Graph-level distillation benchmark: Mirage and coresets vs full data on TU datasets.
 
     .venv/bin/python -m benchmarks.graph_distillation [--datasets MUTAG PTC_MR] [--settings full mirage-l2 ...]
-        [--matched random herding kcenter] [--seeds 10] [--epochs 100] [--lr 0.01] [--archs gin gcn gat]
-        [--pooling sum|mean] [--device auto] [--distill-only] [--resume]
+        [--matched random herding kcenter] [--seeds 10] [--first-seed 0] [--epochs 100] [--lr 0.01]
+        [--archs gin gcn gat] [--pooling sum|mean] [--device auto] [--distill-only] [--resume]
 
 Per split seed, every Mirage setting among ``--settings`` is a candidate; for each arch the
 candidate with the best *validation* accuracy gives the ``mirage-val`` row (the test graphs
@@ -16,6 +16,8 @@ only. Rows go to ``results`` with ``asset = 'benchmark_graph_distillation'``, wr
 every split seed; ``--resume`` keeps the split seeds an earlier run finished for these settings
 and every one of ``--archs``, and runs the rest. A ``--pooling`` other than ``sum`` writes to
 ``benchmark_graph_distillation_<pooling>pool``, so both readouts keep their rows side by side.
+``--first-seed K`` runs split seeds ``K..seeds-1`` only: two machines (or two homes on one)
+share the seeds, and ``python -m benchmarks.published`` merges their rows.
 """
 from __future__ import annotations
 
@@ -161,7 +163,7 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
     # A seed is done when every architecture of this run was trained on it.
     metrics = {"distilled_bytes"} | {f"test_acc@{arch}" for arch in ([] if args.distill_only else args.archs)}
     done = tally.restore(stored_rows(results, asset, name, args.seeds), required, metrics) if args.resume else set()
-    todo = [seed for seed in range(args.seeds) if seed not in done]
+    todo = [seed for seed in range(args.first_seed, args.seeds) if seed not in done]
     if not todo:  # every seed is stored: print its table
         tally.flush(results, args.archs, len(done))
     for seed in todo:
@@ -211,6 +213,8 @@ def main() -> None:
                                                            if s.method in ("full", "mirage")])
     parser.add_argument("--matched", nargs="+", default=["random", "herding", "kcenter"])
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=0, help="run split seeds from this one on "
+                        "(default: 0)")
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--lr", type=float, help="one learning rate for every architecture (default: the protocol's "
                         "per-architecture rate, graph_distillation_evaluation in settings.yaml)")
@@ -223,6 +227,8 @@ def main() -> None:
     parser.add_argument("--resume", action="store_true", help="keep the split seeds already in the warehouse "
                         "for these datasets, settings and archs, and run the rest")
     args = parser.parse_args()
+    if not 0 <= args.first_seed < args.seeds:
+        parser.error(f"--first-seed {args.first_seed} is outside the split seeds 0..{args.seeds - 1}")
     results = warehouse()
     for name in args.datasets:
         run_dataset(name, args, settings, results)

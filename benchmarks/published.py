@@ -7,9 +7,11 @@ The warehouse is local state: a fresh checkout, CI machine or GPU lease starts w
 one, and a long benchmark (ten PROTEINS split seeds with three architectures, five Coauthor
 CS student seeds) takes more than one sitting. ``save`` writes every ``benchmark_*`` row of
 the warehouse to ``benchmarks/results/<asset>.csv`` (text, so a change of numbers shows in a
-diff next to the change of code); ``load`` puts them back, a partition (dataset | setting) at
-a time, so ``--resume`` continues from the seeds measured elsewhere. ``load`` leaves a
-partition the warehouse already holds as it is (a newer local run wins) unless ``--replace``.
+diff next to the change of code); ``load`` adds to each partition (dataset | setting) the
+seeds the warehouse does not hold yet, so ``--resume`` continues from the seeds measured
+elsewhere and two machines that ran different seeds (``--first-seed``) end up with all of
+them. A seed the warehouse already holds stays as it is (a newer local run wins) unless
+``--replace``.
 Rows keep their ``code_version``, ``device`` and ``created_at``: where and with what code each
 number was measured stays known.
 """
@@ -59,28 +61,35 @@ def read_rows(path: Path) -> pl.DataFrame:
     return rows
 
 
+def _seed_in(rows: pl.DataFrame) -> pl.Expr:
+    """Whether a row's seed is one of ``rows``' seeds (a row without a seed counts as seed -1)."""
+    return pl.col("seed").fill_null(-1).is_in(rows["seed"].fill_null(-1).unique().to_list())
+
+
 def load(results: DuckDBWarehouse, folder: Path, replace: bool = False) -> dict[str, int]:
-    """Put the saved rows of ``folder`` into the warehouse, partition by partition; returns
-    the number of partitions loaded per asset (those already stored are kept unless
-    ``replace``)."""
-    files = sorted(folder.glob("*.csv"))
-    tables = {path: read_rows(path) for path in files}  # every file parses before any row is written
-    held = {tuple(key) for key in results.query("SELECT DISTINCT asset, partition FROM results").iter_rows()}
-    loaded: dict[str, int] = {}
-    for rows in tables.values():
-        for (asset, partition), group in rows.group_by("asset", "partition", maintain_order=True):
-            if (asset, partition) in held and not replace:
+    """Add the saved rows of ``folder`` to the warehouse, per partition the seeds it lacks
+    (every saved seed with ``replace``); returns the number of seeds added per asset."""
+    tables = [read_rows(path) for path in sorted(folder.glob("*.csv"))]  # every file parses before any write
+    added: dict[str, int] = {}
+    for rows in tables:
+        for (asset, partition), saved in rows.group_by("asset", "partition", maintain_order=True):
+            held = results.query("SELECT * FROM results WHERE asset = ? AND partition = ?", [asset, partition])
+            if replace:
+                held = held.filter(~_seed_in(saved))
+            new = saved.filter(~_seed_in(held))
+            if new.height == 0:
                 continue
-            results.replace_results(asset, partition, group.drop("asset", "partition").to_dicts())
-            loaded[asset] = loaded.get(asset, 0) + 1
-    return loaded
+            merged = pl.concat([held.cast(saved.schema), new]).drop("asset", "partition")
+            results.replace_results(asset, partition, merged.to_dicts())
+            added[asset] = added.get(asset, 0) + new["seed"].n_unique()
+    return added
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["save", "load"])
     parser.add_argument("--assets", nargs="+", help="save only these assets (default: every benchmark_* asset)")
-    parser.add_argument("--replace", action="store_true", help="load over partitions the warehouse already holds")
+    parser.add_argument("--replace", action="store_true", help="load over the seeds the warehouse already holds")
     parser.add_argument("--folder", type=Path, default=RESULTS_DIR)
     args = parser.parse_args()
     if args.action == "save":
@@ -88,7 +97,7 @@ def main() -> None:
         print(*(f"{asset}: {n} rows -> {args.folder / asset}.csv" for asset, n in counts.items()), sep="\n")
     else:
         counts = load(warehouse(), args.folder, args.replace)
-        print(*(f"{asset}: {n} partitions loaded" for asset, n in counts.items()) or ["nothing new to load"], sep="\n")
+        print(*(f"{asset}: {n} partition seeds added" for asset, n in counts.items()) or ["nothing new to load"], sep="\n")
 
 
 if __name__ == "__main__":

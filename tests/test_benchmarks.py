@@ -82,6 +82,21 @@ def test_graph_distillation_benchmark_reports_every_seed(tmp_path):
     assert _seed_rows(tmp_path, "benchmark_graph_distillation", "mirage-val") == after
     assert sorted(_seed_rows(tmp_path, "benchmark_graph_distillation_meanpool", "mirage-val")) == [0]
 
+    # Another home runs split seed 3 alone; its saved rows complete the first home's seeds.
+    other = tmp_path / "other"
+    done = subprocess.run([*command, "--seeds", "4", "--first-seed", "3"], cwd=REPO,
+                          env=os.environ | {"GRAPHDISTILL_HOME": str(other)}, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert sorted(_seed_rows(other, "benchmark_graph_distillation", "mirage-val")) == [3]
+    for action, home in (("save", other), ("load", tmp_path)):
+        done = subprocess.run([sys.executable, "-m", "benchmarks.published", action, "--folder", str(other / "saved")],
+                              cwd=REPO, env=os.environ | {"GRAPHDISTILL_HOME": str(home)}, capture_output=True,
+                              text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-2000:]
+    merged = _seed_rows(tmp_path, "benchmark_graph_distillation", "mirage-val")
+    assert sorted(merged) == [0, 1, 2, 3] and all(merged[seed] == after[seed] for seed in (0, 1, 2))
+
 
 def test_count_matched_coreset_is_left_out_where_it_would_be_the_training_set():
     from types import SimpleNamespace
@@ -136,29 +151,36 @@ def test_resume_reruns_a_split_seed_an_earlier_run_trained_fewer_archs_on():
         rows, [{"full"}], {"test_acc@gin"}) == {0, 1}
 
 
-def test_saved_benchmark_rows_load_into_a_fresh_warehouse_without_overwriting_newer_ones(tmp_path):
+def test_saved_benchmark_rows_add_the_missing_seeds_to_a_fresh_warehouse(tmp_path):
     from benchmarks.published import load, save
     from resources.warehouse import DuckDBWarehouse
 
-    def row(seed: int, value: float) -> dict:
-        return {"dataset": "cora", "setting": "glnn-sage", "method": "glnn", "metric": "test_acc", "value": value,
-                "seed": seed, "seconds": 1.5, "device": "cpu", "code_version": "abc"}
+    def row(seed: int, value: float, setting: str = "glnn-sage") -> dict:
+        return {"dataset": "cora", "setting": setting, "method": setting.split("-")[0], "metric": "test_acc",
+                "value": value, "seed": seed, "seconds": 1.5, "device": "cuda", "code_version": "abc"}
 
     measured = DuckDBWarehouse(path=str(tmp_path / "measured.duckdb"))
     measured.replace_results("benchmark_students", "cora|glnn-sage", [row(0, 0.8), row(1, 0.81)])
-    measured.replace_results("benchmark_students", "cora|ffg2m-sage", [row(0, 0.82) | {"setting": "ffg2m-sage"}])
+    measured.replace_results("benchmark_students", "cora|ffg2m-sage", [row(0, 0.82, "ffg2m-sage")])
     measured.replace_results("teacher", "cora|gcn", [row(0, 0.7)])  # an asset's row, not a benchmark's
     assert save(measured, tmp_path / "results") == {"benchmark_students": 3}
 
-    fresh = DuckDBWarehouse(path=str(tmp_path / "fresh.duckdb"))
-    fresh.replace_results("benchmark_students", "cora|ffg2m-sage", [row(0, 0.9) | {"setting": "ffg2m-sage"}])
-    assert load(fresh, tmp_path / "results") == {"benchmark_students": 1}
     glnn = "SELECT * FROM results WHERE partition = 'cora|glnn-sage' ORDER BY ALL"
-    assert fresh.query(glnn).equals(measured.query(glnn))  # every column, created_at and code_version too
-    kept = fresh.query("SELECT value FROM results WHERE partition = 'cora|ffg2m-sage'")["value"].to_list()
-    assert kept == [0.9]  # the warehouse's own run of that partition stays
-    load(fresh, tmp_path / "results", replace=True)
-    assert fresh.query("SELECT value FROM results WHERE partition = 'cora|ffg2m-sage'")["value"].to_list() == [0.82]
+    assert load(DuckDBWarehouse(path=str(tmp_path / "empty.duckdb")), tmp_path / "results") == {"benchmark_students": 3}
+    # every column comes back, the device, code version and time of measurement too
+    assert DuckDBWarehouse(path=str(tmp_path / "empty.duckdb")).query(glnn).equals(measured.query(glnn))
+
+    local = DuckDBWarehouse(path=str(tmp_path / "local.duckdb"))  # ran seed 2 of glnn and seed 0 of ffg2m itself
+    local.replace_results("benchmark_students", "cora|glnn-sage", [row(2, 0.79)])
+    local.replace_results("benchmark_students", "cora|ffg2m-sage", [row(0, 0.9, "ffg2m-sage")])
+    assert load(local, tmp_path / "results") == {"benchmark_students": 2}
+    values = "SELECT seed, value FROM results WHERE partition = ? ORDER BY seed"
+    assert local.query(values, ["cora|glnn-sage"]).rows() == [(0, 0.8), (1, 0.81), (2, 0.79)]
+    assert local.query(values, ["cora|ffg2m-sage"]).rows() == [(0, 0.9)]  # its own seed stays
+    assert load(local, tmp_path / "results") == {}  # nothing new the second time
+    load(local, tmp_path / "results", replace=True)
+    assert local.query(values, ["cora|ffg2m-sage"]).rows() == [(0, 0.82)]
+    assert local.query(values, ["cora|glnn-sage"]).rows() == [(0, 0.8), (1, 0.81), (2, 0.79)]
 
 
 def test_loading_a_corrupt_results_file_names_it_and_writes_nothing(tmp_path):
