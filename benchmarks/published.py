@@ -11,9 +11,8 @@ diff next to the change of code); ``load`` adds to each partition (dataset | set
 seeds the warehouse does not hold yet, so ``--resume`` continues from the seeds measured
 elsewhere and two machines that ran different seeds (``--first-seed``) end up with all of
 them. A seed the warehouse already holds stays as it is (a newer local run wins) unless
-``--replace``.
-Rows keep their ``code_version``, ``device`` and ``created_at``: where and with what code each
-number was measured stays known.
+``--replace``. Rows keep their ``code_version``, ``device`` and ``created_at``: where and with
+what code each number was measured stays known.
 """
 from __future__ import annotations
 
