@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import duckdb
+import pytest
 
 from tests.conftest import REPO, require_real_data
 
@@ -184,8 +185,6 @@ def test_saved_benchmark_rows_add_the_missing_seeds_to_a_fresh_warehouse(tmp_pat
 
 
 def test_loading_a_corrupt_results_file_names_it_and_writes_nothing(tmp_path):
-    import pytest
-
     from benchmarks.published import load
     from resources.warehouse import DuckDBWarehouse
 
