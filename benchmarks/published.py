@@ -71,14 +71,16 @@ def load(results: DuckDBWarehouse, folder: Path, replace: bool = False) -> dict[
     tables = [read_rows(path) for path in sorted(folder.glob("*.csv"))]  # every file parses before any write
     added: dict[str, int] = {}
     for rows in tables:
+        assets = rows["asset"].unique().to_list()
+        stored = results.query("SELECT * FROM results WHERE list_contains(?, asset)", [assets]).cast(rows.schema)
         for (asset, partition), saved in rows.group_by("asset", "partition", maintain_order=True):
-            held = results.query("SELECT * FROM results WHERE asset = ? AND partition = ?", [asset, partition])
+            held = stored.filter((pl.col("asset") == asset) & (pl.col("partition") == partition))
             if replace:
                 held = held.filter(~_seed_in(saved))
             new = saved.filter(~_seed_in(held))
             if new.height == 0:
                 continue
-            merged = pl.concat([held.cast(saved.schema), new]).drop("asset", "partition")
+            merged = pl.concat([held, new]).drop("asset", "partition")
             results.replace_results(asset, partition, merged.to_dicts())
             added[asset] = added.get(asset, 0) + new["seed"].n_unique()
     return added
@@ -96,7 +98,7 @@ def main() -> None:
         print(*(f"{asset}: {n} rows -> {args.folder / asset}.csv" for asset, n in counts.items()), sep="\n")
     else:
         counts = load(warehouse(), args.folder, args.replace)
-        print(*(f"{asset}: {n} partition seeds added" for asset, n in counts.items()) or ["nothing new to load"], sep="\n")
+        print(*[f"{asset}: {n} partition seeds added" for asset, n in counts.items()] or ["nothing new to load"], sep="\n")
 
 
 if __name__ == "__main__":
