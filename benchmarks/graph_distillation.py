@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
+import time
 from collections import defaultdict
 from collections.abc import Callable
 
@@ -167,6 +168,11 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
     if not todo:  # every seed is stored: print its table
         tally.flush(results, args.archs, len(done))
     for seed in todo:
+        started = time.perf_counter()
+
+        def progress(line: str) -> None:  # a seed of NCI1 takes minutes: show where it is
+            print(f"  {name} seed {seed}: {line} ({time.perf_counter() - started:.0f} s into the seed)", flush=True)
+
         split = stratified_splits(labels, seed)
         sets = {}
         for key, setting in chosen.items():
@@ -192,6 +198,7 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
                 if position == 0:
                     reference = sets[best]
                     tally.add_set(MIRAGE_VAL, reference, seed)
+            progress(f"{arch} trained on {len(trained)} sets")
         coresets = {} if reference is None else matched_coresets(
             reference, graphs, split[0], args.matched, seed, log=lambda line: print(f"  {name} seed {seed}: {line}",
                                                                                     flush=True))
@@ -201,6 +208,7 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
                 run = train_on_distilled(arch, model, matched, graphs, split, cfg[arch], num_classes=classes,
                                          seed=seed, device=device)
                 tally.add_run(label, arch, matched, run, seed)
+            progress(f"{label} trained")
         done.add(seed)
         tally.flush(results, args.archs, len(done))
 
