@@ -61,6 +61,9 @@ def test_graph_distillation_benchmark_reports_every_seed(tmp_path):
     assert done.returncode == 0, done.stderr[-2000:]
     for setting in ("mirage-l2", "random-g20", "mirage-val", "random-count", "random-bytes"):
         assert f"| MUTAG | {setting} |" in done.stdout, setting
+    # A long split seed shows its progress: each architecture, then each matched coreset.
+    assert "MUTAG seed 1: gin trained on 2 sets (" in done.stdout
+    assert "MUTAG seed 1: random-bytes trained (" in done.stdout
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
         seeds = dict(conn.execute("SELECT setting, list(seed ORDER BY seed) FROM results "
                                   "WHERE asset = 'benchmark_graph_distillation' AND metric = 'test_acc@gin' "
