@@ -181,7 +181,7 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
             except ValueError as err:  # e.g. a θ at which a class keeps no tree set on this split
                 if setting.method != "mirage":
                     raise
-                print(f"  {name} seed {seed}: candidate {key} skipped: {err}", flush=True)
+                progress(f"candidate {key} skipped: {err}")
         candidates = [key for key in chosen if chosen[key].method == "mirage" and key in sets]
         for key, distilled in sets.items():
             tally.add_set(key, distilled, seed)
@@ -199,9 +199,8 @@ def run_dataset(name: str, args: argparse.Namespace, settings, results) -> None:
                     reference = sets[best]
                     tally.add_set(MIRAGE_VAL, reference, seed)
             progress(f"{arch} trained on {len(trained)} sets")
-        coresets = {} if reference is None else matched_coresets(
-            reference, graphs, split[0], args.matched, seed, log=lambda line: print(f"  {name} seed {seed}: {line}",
-                                                                                    flush=True))
+        coresets = {} if reference is None else matched_coresets(reference, graphs, split[0], args.matched, seed,
+                                                                 log=progress)
         for label, matched in coresets.items():
             tally.add_set(label, matched, seed)
             for arch in [] if args.distill_only else args.archs:
