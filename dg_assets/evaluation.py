@@ -11,7 +11,7 @@ from resources.tables import format_mean_std, markdown_table, students_chosen_ma
 from resources.warehouse import DuckDBWarehouse
 
 REPORTED_METRICS = ("train_acc", "val_acc", "test_acc", "ind_test_acc", "tran_test_acc",
-                    "teacher_test_acc", "teacher_ind_test_acc", "inference_ms", "teacher_inference_ms")
+                    "teacher_test_acc", "teacher_ind_test_acc", "inference_ms", "teacher_inference_ms", "diverged")
 
 
 def training_curves(context: AssetExecutionContext, trained, reports: ReportStore) -> dict:
@@ -79,12 +79,13 @@ def leaderboard(context: AssetExecutionContext, warehouse: DuckDBWarehouse, repo
 
     board = warehouse.scoreboard()
     accuracy = board.filter(metric="test_acc")
+    flags = run_flags(board, failed_checks(context.instance))
     rows = [
         [r["dataset"], r["method"], r["setting"], r["asset"], format_mean_std(r["mean"], r["std"], r["runs"]),
-         r["runs"]]
+         r["runs"], ", ".join(flags.get((r["asset"], r["dataset"], r["setting"]), [])) or "–"]
         for r in accuracy.iter_rows(named=True)
     ]
-    table = markdown_table(["dataset", "method", "setting", "source", "test acc (%)", "runs"], rows)
+    table = markdown_table(["dataset", "method", "setting", "source", "test acc (%)", "runs", "flags"], rows)
     metadata = {"leaderboard": MetadataValue.md(table), "entries": len(rows)}
 
     students = board.filter(asset="student_report").pivot("metric", index=["dataset", "setting"], values="mean")
@@ -101,6 +102,38 @@ def leaderboard(context: AssetExecutionContext, warehouse: DuckDBWarehouse, repo
     metadata |= graph_distillation_table(warehouse)
     context.log.info(f"leaderboard over {len(rows)} entries")
     return MaterializeResult(metadata=metadata)
+
+
+def failed_checks(instance) -> dict[tuple[str, str], list[str]]:
+    """The checks whose latest evaluation failed, per asset and partition key."""
+    from dagster import DagsterEventType, EventRecordsFilter
+
+    latest: dict[tuple[str, str, str], bool] = {}
+    records = instance.get_event_records(EventRecordsFilter(event_type=DagsterEventType.ASSET_CHECK_EVALUATION),
+                                         ascending=True)
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        latest[(evaluation.asset_key.to_user_string(), evaluation.partition or "", evaluation.check_name)] = \
+            evaluation.passed
+    failed: dict[tuple[str, str], list[str]] = {}
+    for (asset, partition, check), passed in latest.items():
+        if not passed:
+            failed.setdefault((asset, partition), []).append(f"failed {check}")
+    return failed
+
+
+def run_flags(board, failed: dict[tuple[str, str], list[str]]) -> dict[tuple[str, str, str], list[str]]:
+    """Per report asset, dataset and setting: what a reader of its accuracy must know, i.e.
+    training that diverged in some seed and the failed checks of the asset it reports on."""
+    flags: dict[tuple[str, str, str], list[str]] = {}
+    for r in board.filter(metric="test_acc").iter_rows(named=True):
+        checked = (r["asset"].removesuffix("_report"), f"{r['dataset']}|{r['setting']}")
+        if checked in failed:
+            flags[(r["asset"], r["dataset"], r["setting"])] = list(failed[checked])
+    for r in board.filter(metric="diverged").iter_rows(named=True):
+        if r["mean"] > 0:
+            flags.setdefault((r["asset"], r["dataset"], r["setting"]), []).insert(0, "diverged")
+    return flags
 
 
 def students_chosen_table(warehouse: DuckDBWarehouse) -> dict:

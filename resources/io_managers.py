@@ -3,20 +3,32 @@
 ``root`` is a local folder or any fsspec URL (``s3://bucket/prefix``, ``gs://...``,
 ``memory://...``), so artifacts move to object storage by config alone (``universal_pathlib``
 gives one path type for both). Every path comes from one ``_get_path`` (asset key +
-partition). Every file is written under a temporary name and then moved into place, so a
+the whole partition key; extensions are appended, never swapped for a "suffix", because
+setting names contain dots). Every artifact records the asset and partition it belongs to,
+and loading refuses one recorded for another, so two keys can never silently share a file.
+Every file is written under a temporary name and then moved into place, so a
 killed run never leaves a half-written file where a reader would find it; the two tables of
 a graph carry the same write id, so a pair torn by a kill between the two moves is refused
 on read instead of being mixed.
 """
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import PurePosixPath
 from typing import Any
 
-from dagster import ConfigurableIOManager, InputContext, MultiPartitionKey, OutputContext
+from dagster import (
+    ConfigurableIOManager,
+    DagsterInvariantViolationError,
+    InputContext,
+    MultiPartitionKey,
+    OutputContext,
+)
 from upath import UPath
 
 WRITE_ID = b"graphdistill.write_id"
+OWNER = b"graphdistill.owner"
 
 
 class ArtifactError(RuntimeError):
@@ -27,14 +39,14 @@ class _PathIOManager(ConfigurableIOManager):
     root: str
 
     def _get_path(self, context: InputContext | OutputContext) -> UPath:
+        """``<root>/<asset key>/<partition key>``: every dimension of the key is one path part,
+        kept whole (setting names contain dots: ``clustgdd-r0.5``)."""
         path = UPath(self.root).joinpath(*context.asset_key.path)
-        if context.has_asset_partitions:
-            key = context.asset_partition_key
-            if isinstance(key, MultiPartitionKey):
-                # Dimension order is fixed (sorted names), e.g. dataset/setting.
-                return path.joinpath(*(key.keys_by_dimension[d] for d in sorted(key.keys_by_dimension)))
-            return path / key
-        return path
+        return path.joinpath(*_partition_parts(context)) if context.has_asset_partitions else path
+
+    def artifact_path(self, context: InputContext | OutputContext) -> UPath:
+        """Where the artifact of ``context``'s asset and partition lives."""
+        return self._get_path(context)
 
     @staticmethod
     def _publish(path: UPath, write: Any) -> None:
@@ -50,6 +62,66 @@ class _PathIOManager(ConfigurableIOManager):
                 staging.unlink()
 
 
+def _key_parts(key: str) -> list[str]:
+    if isinstance(key, MultiPartitionKey):
+        # Dimension order is fixed (sorted names), e.g. dataset/setting.
+        return [key.keys_by_dimension[d] for d in sorted(key.keys_by_dimension)]
+    return [key]
+
+
+def _partition_parts(context: InputContext | OutputContext) -> list[str]:
+    return _key_parts(context.asset_partition_key)
+
+
+def owner_record(context: InputContext | OutputContext) -> dict[str, str]:
+    """The asset and partition an artifact belongs to, stored inside it and checked on load."""
+    return {"asset": context.asset_key.to_user_string(),
+            "partition": str(context.asset_partition_key) if context.has_asset_partitions else ""}
+
+
+def check_owner(recorded: dict[str, str] | None, context: InputContext, path: UPath,
+                owners: list[str]) -> None:
+    """Refuse an artifact that records another asset or partition than the one requested.
+
+    An artifact from before owners were recorded has none; it is trusted only where the
+    requested partition is the only one of ``owners``, the partitions that earlier versions
+    stored at ``path``.
+    """
+    wanted = owner_record(context)
+    if recorded is None:
+        if owners != [wanted["partition"]]:
+            raise ArtifactError(
+                f"artifact {str(path)!r} was written by an earlier graphdistill that did not record its "
+                f"partition, and partitions {owners} of {wanted['asset']} all wrote that file; it cannot be "
+                f"trusted for {wanted['partition']!r}: rematerialize {wanted['asset']} partition "
+                f"{wanted['partition']!r}")
+    elif recorded != wanted:
+        raise ArtifactError(
+            f"artifact {str(path)!r} belongs to {recorded.get('asset')!r} partition {recorded.get('partition')!r}, "
+            f"not to the requested {wanted['asset']!r} partition {wanted['partition']!r}; rematerialize "
+            f"{wanted['asset']} partition {wanted['partition']!r}")
+
+
+def legacy_name(key: str) -> str:
+    """The file name earlier versions gave a ``.pt`` artifact: ``Path.with_suffix`` cut the key
+    at its last dot, so ``clustgdd-r0.25`` and ``clustgdd-r0.5`` both became ``clustgdd-r0.pt``."""
+    return PurePosixPath(key).with_suffix(".pt").name
+
+
+def legacy_owners(context: InputContext, name: str) -> list[str]:
+    """The partitions of the requested asset that earlier versions stored as ``name`` in the
+    requested partition's folder. An unpartitioned asset is its folder's only owner."""
+    if not context.has_asset_partitions:
+        return [""]
+    try:
+        keys = context.asset_partitions_def.get_partition_keys()
+    except DagsterInvariantViolationError:  # a context built without its asset's definition
+        keys = [context.asset_partition_key]
+    folder = _partition_parts(context)[:-1]
+    return sorted({str(key) for key in keys
+                   if (parts := _key_parts(key))[:-1] == folder and legacy_name(parts[-1]) == name})
+
+
 class GraphTableIOManager(_PathIOManager):
     """Stores a PyG ``Data`` node-classification graph as ``nodes.parquet`` + ``edges.parquet``."""
 
@@ -58,10 +130,12 @@ class GraphTableIOManager(_PathIOManager):
 
         from resources.graph_tables import graph_to_tables
 
-        path = self._get_path(context)
+        path = self.artifact_path(context)
         write_id = uuid.uuid4().hex.encode()
+        owner = json.dumps(owner_record(context)).encode()
         for name, table in zip(("nodes", "edges"), graph_to_tables(obj)):
-            table = table.replace_schema_metadata({**(table.schema.metadata or {}), WRITE_ID: write_id})
+            table = table.replace_schema_metadata({**(table.schema.metadata or {}), WRITE_ID: write_id,
+                                                   OWNER: owner})
             self._publish(path / f"{name}.parquet", lambda file, t=table: pq.write_table(t, file, compression="zstd"))
         context.add_output_metadata({"path": str(path)})
 
@@ -70,7 +144,7 @@ class GraphTableIOManager(_PathIOManager):
 
         from resources.graph_tables import tables_to_graph
 
-        path = self._get_path(context)
+        path = self.artifact_path(context)
         try:
             tables = []
             for name in ("nodes", "edges"):
@@ -79,10 +153,14 @@ class GraphTableIOManager(_PathIOManager):
             ids = {(t.schema.metadata or {}).get(WRITE_ID) for t in tables}
             if len(ids) != 1:
                 raise ValueError("nodes and edges come from different writes")
-            return tables_to_graph(*tables)
+            owner = (tables[0].schema.metadata or {}).get(OWNER)
+            recorded = json.loads(owner) if owner is not None else None
         except (OSError, KeyError, ValueError) as err:
             raise ArtifactError(f"graph artifact {str(path)!r} is missing or corrupt ({err}); "
                                 f"rematerialize {context.asset_key.to_user_string()}") from err
+        # A graph's folder has always been named by its whole key, so an unrecorded one is its own.
+        check_owner(recorded, context, path, [owner_record(context)["partition"]])
+        return tables_to_graph(*tables)
 
 
 class TensorIOManager(_PathIOManager):
@@ -93,25 +171,65 @@ class TensorIOManager(_PathIOManager):
     are rebuilt, so a stored type name cannot import anything else.
     """
 
+    def artifact_path(self, context: InputContext | OutputContext) -> UPath:
+        """``<asset>/<dataset>/<setting>.pt``: the extension is appended, never swapped for the
+        key's "suffix" (``clustgdd-r0.5`` must not become ``clustgdd-r0.pt``)."""
+        path = self._get_path(context)
+        return path.with_name(path.name + ".pt")
+
     def handle_output(self, context: OutputContext, obj: Any) -> None:
         import torch
 
-        path = self._get_path(context).with_suffix(".pt")
-        stored = {"type": f"{type(obj).__module__}:{type(obj).__qualname__}", "payload": obj.to_payload()}
+        path = self.artifact_path(context)
+        stored = {"type": f"{type(obj).__module__}:{type(obj).__qualname__}", "payload": obj.to_payload(),
+                  "owner": owner_record(context)}
         self._publish(path, lambda file: torch.save(stored, file))
         context.add_output_metadata({"path": str(path), "bytes": path.stat().st_size})
 
     def load_input(self, context: InputContext) -> Any:
+        path = self.artifact_path(context)
+        if not path.exists():
+            self._adopt_legacy_file(context, path)
+        stored = _read_pt(path, context)
+        check_owner(stored.get("owner"), context, path, legacy_owners(context, path.name))
+        return _rebuild(stored, path)
+
+    def _adopt_legacy_file(self, context: InputContext, path: UPath) -> None:
+        """Move a file an earlier version wrote under a truncated name to ``path``, recording
+        its owner, when the requested partition is the only one that could have written it;
+        otherwise say why the file is not used."""
+        if not context.has_asset_partitions:
+            return
+        legacy = path.with_name(legacy_name(_partition_parts(context)[-1]))
+        if legacy == path or not legacy.exists():
+            return
+        owners = legacy_owners(context, legacy.name)
+        if owners != [str(context.asset_partition_key)]:
+            raise ArtifactError(
+                f"no artifact at {str(path)!r}; {str(legacy)!r} was written by an earlier graphdistill under a "
+                f"truncated name shared by partitions {owners} and cannot be trusted: rematerialize "
+                f"{context.asset_key.to_user_string()} partition {str(context.asset_partition_key)!r}")
         import torch
 
-        path = self._get_path(context).with_suffix(".pt")
-        try:
-            with path.open("rb") as file:
-                payload = torch.load(file, weights_only=True, map_location="cpu")
-        except Exception as err:  # torch raises many types for truncated or foreign files
-            raise ArtifactError(f"artifact {str(path)!r} is missing or corrupt ({type(err).__name__}: "
-                                f"{err}); rematerialize {context.asset_key.to_user_string()}") from err
-        return _rebuild(payload, path)
+        stored = {**_read_pt(legacy, context), "owner": owner_record(context)}
+        self._publish(path, lambda file: torch.save(stored, file))
+        legacy.unlink()
+        context.log.info(f"moved {str(legacy)!r} (an earlier version's name) to {str(path)!r}")
+
+
+def _read_pt(path: UPath, context: InputContext) -> dict[str, Any]:
+    import torch
+
+    try:
+        with path.open("rb") as file:
+            stored = torch.load(file, weights_only=True, map_location="cpu")
+    except Exception as err:  # torch raises many types for truncated or foreign files
+        raise ArtifactError(f"artifact {str(path)!r} is missing or corrupt ({type(err).__name__}: "
+                            f"{err}); rematerialize {context.asset_key.to_user_string()}") from err
+    if not isinstance(stored, dict):
+        raise ArtifactError(f"artifact {str(path)!r} holds {type(stored).__name__}, not a graphdistill artifact; "
+                            f"rematerialize {context.asset_key.to_user_string()}")
+    return stored
 
 
 def _rebuild(stored: dict[str, Any], path: UPath) -> Any:

@@ -30,3 +30,34 @@ def test_unknown_partition_from_the_cli_names_it(tmp_path):
     assert done.returncode != 0
     assert "imagenet" in done.stdout + done.stderr
     assert not (tmp_path / "artifacts").exists()
+
+
+GRAPHDISTILL = str(Path(sys.executable).parent / "graphdistill")
+
+
+def _graphdistill(tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    (tmp_path / "dagster").mkdir(exist_ok=True)
+    return subprocess.run([GRAPHDISTILL, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+
+
+def test_graphdistill_names_the_closest_settings_for_an_unknown_key(tmp_path):
+    done = _graphdistill(tmp_path, "materialize", "condensed_graph", "--partition", "cora|clustgdd-r05")
+    assert done.returncode == 2
+    assert "unknown condensation setting 'clustgdd-r05'; did you mean 'clustgdd-r0.5'" in done.stderr
+    done = _graphdistill(tmp_path, "materialize", "teacher", "--partition", "coraa|gcn")
+    assert done.returncode == 2 and "unknown dataset 'coraa'; did you mean 'cora'" in done.stderr
+    assert not (tmp_path / "artifacts").exists()
+
+
+def test_graphdistill_lists_settings_and_materializes_with_the_assets_job(tmp_path):
+    listed = _graphdistill(tmp_path, "list")
+    assert listed.returncode == 0 and "clustgdd-r0.5" in listed.stdout and "sbm-small" in listed.stdout
+    for asset, partition in [("dataset", "sbm-small"), ("condensed_graph", "sbm-small|random-r0.5")]:
+        done = _graphdistill(tmp_path, "materialize", asset, "--partition", partition)
+        assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "artifacts/condensed_graph/sbm-small/random-r0.5.pt").exists()
+    from dagster import DagsterInstance
+
+    with DagsterInstance.from_config(str(tmp_path / "dagster")) as instance:
+        assert sorted(run.job_name for run in instance.get_runs()) == ["condensation_job", "datasets_job"]

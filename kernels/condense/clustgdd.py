@@ -14,6 +14,12 @@ a consistency loss, undoes some of the blurring that homophily-based clustering 
 Here the cluster means are of the raw features and refinement is off by default, the
 choices that scored best on Cora's validation nodes (see ``ClustGDDConfig``); both of
 the paper's choices remain settings.
+
+Transductive, like the paper: the propagation and the smoothed features it clusters read
+the features and edges of *every* node, validation and test nodes included (never their
+labels; only training labels fit the classifier and assign clusters). The budget counts
+condensed nodes, but the information they summarise comes from the whole graph, so a
+comparison with a condenser that sees only the training subgraph is not like for like.
 """
 from __future__ import annotations
 

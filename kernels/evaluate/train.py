@@ -145,10 +145,31 @@ def neighbor_loader(data: Data, cfg: TrainConfig) -> Any:
                           batch_size=cfg.batch_size, shuffle=True, neighbor_sampler=sampler)
 
 
+# A training loss that climbs this many times above its first epoch's value: the optimiser
+# diverged, even if validation accuracy still picked some epoch.
+DIVERGENCE_FACTOR = 10.0
+
+
 def _check_finite(loss: Tensor, epoch: int) -> None:
     if not torch.isfinite(loss):
         raise FloatingPointError(f"training loss became {loss.item()} at epoch {epoch}; "
                                  "lower 'lr' or check the features for NaN/inf")
+
+
+def _step(opt: torch.optim.Optimizer, epoch: int) -> None:
+    """``opt.step()``, naming the learning rate when the update itself overflows (Adam turns
+    ``lr: 1e38`` into a step size beyond float32 before any loss is non-finite)."""
+    try:
+        opt.step()
+    except RuntimeError as err:
+        lr = opt.param_groups[0]["lr"]
+        raise FloatingPointError(f"optimizer step failed at epoch {epoch} with lr {lr:g} ({err}); "
+                                 f"lower 'lr'") from err
+
+
+def diverged(losses: list[float]) -> bool:
+    """Whether the training loss ever rose ``DIVERGENCE_FACTOR`` times above its first value."""
+    return bool(losses) and max(losses) > DIVERGENCE_FACTOR * losses[0]
 
 
 def supervised(out: Tensor, data: Data) -> Tensor:
@@ -166,7 +187,7 @@ def _epoch_full(net: nn.Module, data: Data, opt: torch.optim.Optimizer, epoch: i
         loss = objective(net(data.x, data.edge_index), data)
     _check_finite(loss, epoch)
     loss.backward()
-    opt.step()
+    _step(opt, epoch)
     return loss.item()
 
 
@@ -181,7 +202,7 @@ def _epoch_sampled(net: nn.Module, loader: Any, opt: torch.optim.Optimizer, epoc
         loss = F.cross_entropy(out, batch.y[: batch.batch_size])
         _check_finite(loss, epoch)
         loss.backward()
-        opt.step()
+        _step(opt, epoch)
         total += loss.item() * batch.batch_size
         count += batch.batch_size
     return total / max(count, 1)
@@ -232,7 +253,8 @@ def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: T
 
     Returns:
         ``TrainedModel`` whose metrics hold ``train_acc``, ``val_acc``, ``test_acc`` (at the
-        selected epoch), ``best_epoch`` and ``epochs``.
+        selected epoch), ``best_epoch``, ``epochs`` and ``diverged`` (1.0 when the training
+        loss rose ``DIVERGENCE_FACTOR`` times above its first value).
     """
     device = torch.device(device)
     out_dim = int(data.y.max()) + 1
@@ -283,7 +305,10 @@ def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: T
     y = data.y.cpu()
     masks = {k: data[f"{k}_mask"].cpu() for k in ("train", "val", "test")}
     metrics = {f"{k}_acc": accuracy(logits, y, m) for k, m in masks.items()}
-    metrics.update(best_epoch=best_epoch, epochs=epoch)
+    metrics.update(best_epoch=best_epoch, epochs=epoch, diverged=float(diverged(history["loss"])))
+    if metrics["diverged"]:
+        log(f"warning: training diverged (loss rose from {history['loss'][0]:.4g} to {max(history['loss']):.4g}; "
+            f"lr {cfg.lr:g}): the kept epoch's accuracy is not a converged model's")
     state = {k: v.detach().cpu() for k, v in best_state.items()}
     return TrainedModel(model, dict(params), data.num_features, out_dim, state, logits, metrics, history,
                         train=cfg.model_dump())

@@ -53,7 +53,7 @@ def test_cora_dataset_teacher_report_end_to_end(tmp_path, instance):
 
     rows = resources["warehouse"].query(
         "SELECT metric, value, dataset, setting, method, code_version FROM results ORDER BY metric")
-    assert rows["metric"].to_list() == ["test_acc", "train_acc", "val_acc"]
+    assert rows["metric"].to_list() == ["diverged", "test_acc", "train_acc", "val_acc"]
     assert set(rows["dataset"]) == {"cora"} and set(rows["method"]) == {"sgc"}
 
     result = _run([leaderboard], None, resources, instance)
@@ -98,6 +98,35 @@ def test_undertrained_teacher_fails_the_plain_mlp_check(tmp_path, instance):
     [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "teacher_beats_plain_mlp"]
     assert not check.passed and check.severity.value == "WARN"
     assert check.metadata["plain_mlp_val_acc"].value > check.metadata["val_acc"].value
+
+
+def test_an_overflowing_learning_rate_is_named(tmp_path, instance):
+    path = _settings_with(tmp_path, "teachers", "gcn", {"model": "gcn", "train": {"epochs": 3, "lr": 1.0e38}})
+    resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=path)
+    _run([dataset], "sbm-small", resources, instance)
+    result = _run([teacher], MultiPartitionKey({"dataset": "sbm-small", "setting": "gcn"}), resources, instance,
+                  raise_on_error=False)
+    assert not result.success and "lr 1e+38" in _failure_text(result)
+    assert not (tmp_path / "home/artifacts/teacher/sbm-small").exists()
+
+
+def test_a_diverged_teacher_is_flagged_in_its_report_and_the_leaderboard(tmp_path, instance):
+    """At lr 1e6 the loss explodes after a few epochs; validation still keeps an early epoch,
+    so the accuracy alone would look fine."""
+    path = _settings_with(tmp_path, "teachers", "gcn", {"model": "gcn", "train": {"epochs": 30, "lr": 1.0e6}})
+    resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=path)
+    _run([dataset], "sbm-small", resources, instance)
+    key = MultiPartitionKey({"dataset": "sbm-small", "setting": "gcn"})
+    result = _run([teacher, teacher_report], key, resources, instance)
+    [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "teacher_beats_plain_mlp"]
+    assert not check.passed and check.metadata["diverged"].value is True
+    rows = resources["warehouse"].query("SELECT value FROM results WHERE metric = 'diverged'")
+    assert rows["value"].to_list() == [1.0]
+
+    board = _run([leaderboard], None, resources, instance).asset_materializations_for_node(
+        "leaderboard")[0].metadata["leaderboard"].value
+    [line] = [row for row in board.splitlines() if "| sbm-small | gcn | gcn |" in row]
+    assert line.endswith("| diverged, failed teacher_beats_plain_mlp |")
 
 
 def test_missing_raw_file_fails_the_dataset_run_clearly(tmp_path, instance):

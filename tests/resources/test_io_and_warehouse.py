@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from dagster import AssetKey, build_input_context, build_output_context
+from dagster import AssetKey, MultiPartitionKey, build_input_context, build_output_context
 
 from kernels.evaluate import TrainConfig, train_node_classifier
 from resources.graph_tables import graph_to_tables, tables_to_graph
@@ -127,3 +127,100 @@ def test_graph_tables_from_two_writes_are_refused(tmp_path, small_graph):
                               upstream_output=build_output_context(asset_key=asset, partition_key="b"))
     with pytest.raises(ArtifactError, match=r"dataset/b.*different writes"):
         manager.load_input(inp)
+
+
+def _condensed_contexts(setting: str, dataset: str = "cora"):
+    from dg_assets.partitions import dataset_x_condensation
+
+    asset, key = AssetKey("condensed_graph"), MultiPartitionKey({"dataset": dataset, "setting": setting})
+    out = build_output_context(asset_key=asset, partition_key=key)
+    inp = build_input_context(asset_key=asset, partition_key=key, asset_partitions_def=dataset_x_condensation,
+                              upstream_output=out)
+    return out, inp
+
+
+@pytest.fixture
+def two_models(small_graph):
+    return [train_node_classifier("mlp", {"hidden": 8}, small_graph, TrainConfig(epochs=2), seed=seed)
+            for seed in (0, 1)]
+
+
+def test_dotted_sibling_partitions_keep_their_own_file(tmp_path, two_models):
+    manager = TensorIOManager(root=str(tmp_path))
+    for setting, model in zip(("clustgdd-r0.25", "clustgdd-r0.5"), two_models):
+        manager.handle_output(_condensed_contexts(setting)[0], model)
+    assert sorted(p.name for p in (tmp_path / "condensed_graph/cora").iterdir()) == [
+        "clustgdd-r0.25.pt", "clustgdd-r0.5.pt"]
+    for setting, model in zip(("clustgdd-r0.25", "clustgdd-r0.5"), two_models):
+        assert torch.equal(manager.load_input(_condensed_contexts(setting)[1]).logits, model.logits)
+
+
+def test_an_artifact_recorded_for_another_partition_is_refused_naming_both(tmp_path, two_models):
+    import shutil
+
+    manager = TensorIOManager(root=str(tmp_path))
+    manager.handle_output(_condensed_contexts("clustgdd-r0.25")[0], two_models[0])
+    folder = tmp_path / "condensed_graph/cora"
+    shutil.copy(folder / "clustgdd-r0.25.pt", folder / "clustgdd-r0.5.pt")
+    with pytest.raises(ArtifactError, match=r"'cora\|clustgdd-r0.25', not to the requested "
+                                            r"'condensed_graph' partition 'cora\|clustgdd-r0.5'"):
+        manager.load_input(_condensed_contexts("clustgdd-r0.5")[1])
+
+
+def _legacy_write(path: Path, model) -> None:
+    """An artifact as earlier versions wrote it: no owner record."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"type": f"{type(model).__module__}:{type(model).__qualname__}", "payload": model.to_payload()},
+               path)
+
+
+def test_a_truncated_name_shared_by_several_partitions_is_not_trusted(tmp_path, two_models):
+    _legacy_write(tmp_path / "condensed_graph/cora/clustgdd-r0.pt", two_models[0])
+    with pytest.raises(ArtifactError, match=r"clustgdd-r0\.pt.*shared by partitions .*cora\|clustgdd-r0\.25.*"
+                                            r"cora\|clustgdd-r0\.5.*rematerialize condensed_graph partition "
+                                            r"'cora\|clustgdd-r0\.5'"):
+        TensorIOManager(root=str(tmp_path)).load_input(_condensed_contexts("clustgdd-r0.5")[1])
+
+
+def test_a_truncated_name_with_one_owner_moves_to_the_whole_key(tmp_path, two_models):
+    # Among the configured settings only random-r1.0 was stored as random-r1.pt.
+    _legacy_write(tmp_path / "condensed_graph/cora/random-r1.pt", two_models[0])
+    manager = TensorIOManager(root=str(tmp_path))
+    loaded = manager.load_input(_condensed_contexts("random-r1.0")[1])
+    assert torch.equal(loaded.logits, two_models[0].logits)
+    assert [p.name for p in (tmp_path / "condensed_graph/cora").iterdir()] == ["random-r1.0.pt"]
+    assert torch.load(tmp_path / "condensed_graph/cora/random-r1.0.pt", weights_only=True)["owner"] == {
+        "asset": "condensed_graph", "partition": "cora|random-r1.0"}
+
+
+def test_a_graph_table_recorded_for_another_dataset_is_refused(tmp_path, small_graph):
+    import shutil
+
+    manager = GraphTableIOManager(root=str(tmp_path))
+    asset = AssetKey("dataset")
+    manager.handle_output(build_output_context(asset_key=asset, partition_key="a"), small_graph)
+    shutil.copytree(tmp_path / "dataset/a", tmp_path / "dataset/b")
+    inp = build_input_context(asset_key=asset, partition_key="b",
+                              upstream_output=build_output_context(asset_key=asset, partition_key="b"))
+    with pytest.raises(ArtifactError, match=r"belongs to 'dataset' partition 'a'.*requested 'dataset' partition 'b'"):
+        manager.load_input(inp)
+
+
+def test_no_two_configured_partitions_share_an_artifact_path(tmp_path):
+    """Every partition of every stored asset, over every key in settings.yaml, has a path of its own."""
+    from definitions import defs
+
+    managers = {"io_manager": TensorIOManager(root=str(tmp_path)),
+                "graph_io_manager": GraphTableIOManager(root=str(tmp_path))}
+    checked = 0
+    for assets_def in defs.resolve_asset_graph().assets_defs:
+        if assets_def.partitions_def is None:
+            continue
+        for asset in assets_def.keys:
+            manager, paths = managers[assets_def.get_io_manager_key_for_asset_key(asset)], {}
+            for key in assets_def.partitions_def.get_partition_keys():
+                path = str(manager.artifact_path(build_output_context(asset_key=asset, partition_key=key)))
+                assert path not in paths, f"{asset.to_user_string()}: {key} and {paths[path]} share {path}"
+                paths[path] = key
+                checked += 1
+    assert checked > 500
