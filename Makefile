@@ -24,7 +24,7 @@ $(DAGSTER_HOME)/dagster.yaml: deploy/local/dagster.yaml
 	cp deploy/local/dagster.yaml $@
 
 demo: venv $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python scripts/demo.py
+	$(BIN)/graphdistill demo
 
 test: venv
 	$(BIN)/python -m pytest -q

@@ -9,6 +9,7 @@ from dagster import Definitions
 
 from dg_assets import all_asset_checks, all_assets, all_jobs, all_schedules, all_sensors
 from resources import local_resources
+from resources.terminal import terminal_logger
 
 
 def _executor():
@@ -27,4 +28,6 @@ defs = Definitions(
     sensors=all_sensors,
     resources=local_resources(),
     executor=_executor(),
+    # Runs that pass quiet_run_config() (graphdistill, make demo) print short lines through it.
+    loggers={"console": terminal_logger},
 )

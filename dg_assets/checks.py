@@ -1,35 +1,60 @@
-"""Asset checks: each asks one question whose failure is a real fault in the data or model."""
+"""Asset checks: each asks one question whose failure is a real fault in the data or model.
 
+The checks of ``dataset``, ``teacher``, ``student`` and ``condensed_graph`` need the asset's
+value, so they run inside the asset's own step (``check_specs`` on the asset, results
+yielded from its body): no process of their own, no second load of the artifact. Each check
+is a plain function of the value, so tests call it directly.
+"""
+
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 
 from dagster import (
     AssetCheckResult,
     AssetCheckSeverity,
-    AssetIn,
-    asset_check,
+    AssetCheckSpec,
+    PartitionsDefinition,
     build_last_update_freshness_checks,
     build_sensor_for_freshness_checks,
 )
 
-from dg_assets.condensation import condensed_graph
-from dg_assets.datasets import dataset
-from dg_assets.partitions import (
-    dataset_partitions,
-    dataset_x_condensation,
-    dataset_x_student,
-    dataset_x_teacher,
-    from_dataset,
-)
-from dg_assets.students import student
-from dg_assets.teachers import teacher
+from dg_assets.partitions import dataset_partitions, dataset_x_condensation, dataset_x_student, dataset_x_teacher
 from resources.device import TorchDevice
 from resources.settings import SettingsStore
+
+
+@dataclass(frozen=True)
+class InStepChecks:
+    """The checks an asset evaluates in its own step: their specs for ``@asset(check_specs=...)``
+    and their results for the body to yield. Every check takes the asset's value first."""
+
+    asset: str
+    partitions_def: PartitionsDefinition
+    checks: tuple[Callable[..., AssetCheckResult], ...]
+    blocking: bool
+
+    @property
+    def specs(self) -> list[AssetCheckSpec]:
+        return [AssetCheckSpec(check.__name__, asset=self.asset, blocking=self.blocking,
+                               partitions_def=self.partitions_def, description=(check.__doc__ or "").strip())
+                for check in self.checks]
+
+    def results(self, value, **inputs) -> Iterator[AssetCheckResult]:
+        """Each check on ``value``, given those of ``inputs`` (the step's other inputs and
+        resources) that its signature names."""
+        for check in self.checks:
+            wanted = {k: v for k, v in inputs.items() if k in inspect.signature(check).parameters}
+            result = check(value, **wanted)
+            yield AssetCheckResult(check_name=check.__name__, passed=result.passed, metadata=result.metadata,
+                                   severity=result.severity, description=result.description)
+
 
 # The teacher setting every GNN and student is measured against.
 PLAIN_MLP = "mlp"
 
 
-@asset_check(asset=dataset, partitions_def=dataset_partitions, blocking=True)
 def splits_are_disjoint(dataset) -> AssetCheckResult:
     """No node is in two of train / val / test, and every split is non-empty."""
     overlap = int((dataset.train_mask & dataset.val_mask).sum() + (dataset.train_mask & dataset.test_mask).sum()
@@ -39,7 +64,6 @@ def splits_are_disjoint(dataset) -> AssetCheckResult:
                             metadata={"overlapping_nodes": overlap, **sizes})
 
 
-@asset_check(asset=dataset, partitions_def=dataset_partitions, blocking=True)
 def labels_in_range(dataset) -> AssetCheckResult:
     """Labels are integers in [0, num_classes) and every class has training nodes."""
     y = dataset.y
@@ -51,7 +75,6 @@ def labels_in_range(dataset) -> AssetCheckResult:
                                       "min_label": int(y.min())})
 
 
-@asset_check(asset=dataset, partitions_def=dataset_partitions, blocking=True)
 def features_are_finite(dataset) -> AssetCheckResult:
     """No NaN or infinite feature value."""
     import torch
@@ -60,7 +83,6 @@ def features_are_finite(dataset) -> AssetCheckResult:
     return AssetCheckResult(passed=bad == 0, metadata={"non_finite_values": bad})
 
 
-@asset_check(asset=dataset, partitions_def=dataset_partitions, blocking=True)
 def edges_in_range(dataset) -> AssetCheckResult:
     """Every edge endpoint is a valid node index."""
     ei = dataset.edge_index
@@ -84,8 +106,6 @@ def _plain_mlp_val_acc(dataset, settings: SettingsStore, device: TorchDevice) ->
     return baseline.metrics["val_acc"]
 
 
-@asset_check(asset=teacher, partitions_def=dataset_x_teacher,
-             additional_ins={"dataset": AssetIn(partition_mapping=from_dataset)})
 def teacher_beats_plain_mlp(teacher, dataset, settings: SettingsStore, device: TorchDevice) -> AssetCheckResult:
     """Validation accuracy at least a plain MLP's (the ``mlp`` setting, on the same nodes).
 
@@ -100,8 +120,6 @@ def teacher_beats_plain_mlp(teacher, dataset, settings: SettingsStore, device: T
                                       "diverged": diverged})
 
 
-@asset_check(asset=student, partitions_def=dataset_x_student,
-             additional_ins={"dataset": AssetIn(partition_mapping=from_dataset)})
 def student_not_worse_than_plain_mlp(student, dataset, settings: SettingsStore,
                                      device: TorchDevice) -> AssetCheckResult:
     """A distilled MLP's validation accuracy is at least that of the same-size-class MLP trained on labels.
@@ -116,7 +134,6 @@ def student_not_worse_than_plain_mlp(student, dataset, settings: SettingsStore,
                             metadata={"val_acc": round(val, 4), "plain_mlp_val_acc": round(bar, 4)})
 
 
-@asset_check(asset=condensed_graph, partitions_def=dataset_x_condensation, blocking=True)
 def exact_node_budget(condensed_graph) -> AssetCheckResult:
     """The condensed graph has exactly the budgeted number of labelled nodes."""
     labelled = int((condensed_graph.y >= 0).sum())
@@ -124,8 +141,6 @@ def exact_node_budget(condensed_graph) -> AssetCheckResult:
     return AssetCheckResult(passed=labelled == budget, metadata={"labelled_nodes": labelled, "budget": budget})
 
 
-@asset_check(asset=condensed_graph, partitions_def=dataset_x_condensation, blocking=True,
-             additional_ins={"dataset": AssetIn(partition_mapping=from_dataset)})
 def every_class_present(condensed_graph, dataset) -> AssetCheckResult:
     """Every class of the real graph has at least one condensed node."""
     classes = int(dataset.y.max()) + 1
@@ -133,7 +148,6 @@ def every_class_present(condensed_graph, dataset) -> AssetCheckResult:
     return AssetCheckResult(passed=present == classes, metadata={"classes": classes, "present": present})
 
 
-@asset_check(asset=condensed_graph, partitions_def=dataset_x_condensation, blocking=True)
 def condensed_features_are_finite(condensed_graph) -> AssetCheckResult:
     """No NaN or infinite condensed feature or edge weight."""
     import torch
@@ -142,7 +156,6 @@ def condensed_features_are_finite(condensed_graph) -> AssetCheckResult:
     return AssetCheckResult(passed=bad == 0, metadata={"non_finite_values": bad})
 
 
-@asset_check(asset=condensed_graph, partitions_def=dataset_x_condensation, blocking=True)
 def adjacency_is_symmetric_and_nonnegative(condensed_graph) -> AssetCheckResult:
     """A' = A'^T with non-negative weights and no self-loops (what GCN normalisation assumes)."""
     from torch_geometric.utils import contains_self_loops, is_undirected
@@ -154,6 +167,14 @@ def adjacency_is_symmetric_and_nonnegative(condensed_graph) -> AssetCheckResult:
     return AssetCheckResult(passed=symmetric and negative == 0 and not loops,
                             metadata={"symmetric": symmetric, "negative_weights": negative, "self_loops": loops})
 
+
+DATASET_CHECKS = InStepChecks("dataset", dataset_partitions, (
+    splits_are_disjoint, labels_in_range, features_are_finite, edges_in_range), blocking=True)
+TEACHER_CHECKS = InStepChecks("teacher", dataset_x_teacher, (teacher_beats_plain_mlp,), blocking=False)
+STUDENT_CHECKS = InStepChecks("student", dataset_x_student, (student_not_worse_than_plain_mlp,), blocking=False)
+CONDENSED_GRAPH_CHECKS = InStepChecks("condensed_graph", dataset_x_condensation, (
+    exact_node_budget, every_class_present, condensed_features_are_finite, adjacency_is_symmetric_and_nonnegative),
+    blocking=True)
 
 # The leaderboard should be rebuilt at least daily (after the nightly schedules); a stale one
 # shows a warning in the UI. The sensor evaluates the check.

@@ -2,14 +2,16 @@
 
 import json
 
-from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetIn, Config, MaterializeResult, MetadataValue, Output, asset
+
+from dg_assets.checks import CONDENSED_GRAPH_CHECKS
 
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
 from dg_assets.partitions import dataset_x_condensation, from_dataset
 from dg_assets.versions import source_version
 from resources.device import TorchDevice
 from resources.provenance import code_version
-from resources.settings import SettingsStore
+from resources.settings import CondensationEvaluation, SettingsStore
 from resources.tables import markdown_table
 from resources.warehouse import DuckDBWarehouse
 
@@ -23,6 +25,7 @@ from resources.warehouse import DuckDBWarehouse
     group_name="condensation",
     owners=["team:graphdistill"],
     code_version=source_version("kernels/condense"),
+    check_specs=CONDENSED_GRAPH_CHECKS.specs,
 )
 def condensed_graph(context: AssetExecutionContext, dataset, device: TorchDevice, settings: SettingsStore):
     """Tiny synthetic graph that trains GNNs almost as well as the real training graph."""
@@ -35,9 +38,19 @@ def condensed_graph(context: AssetExecutionContext, dataset, device: TorchDevice
     with device.scope(cfg.seed) as dev, measure(dev) as run:
         graph = condense(setting.method, setting.params, dataset, device=dev, log=context.log.info)
     graph.stats["peak_memory_mb"] = round(run.peak_memory_mb, 1)  # travels with the graph to its report
-    context.add_output_metadata(graph.summary() | run.metadata()
-                                | {"ratio": cfg.ratio, "seed": cfg.seed, "hyperparameters": json.dumps(cfg.model_dump())})
-    return graph
+    yield Output(graph, metadata=graph.summary() | run.metadata()
+                 | {"ratio": cfg.ratio, "seed": cfg.seed, "hyperparameters": json.dumps(cfg.model_dump())})
+    yield from CONDENSED_GRAPH_CHECKS.results(graph, dataset=dataset)
+
+
+class CondensationReportConfig(Config):
+    """Run-time overrides of the settings file's ``condensation_evaluation`` protocol, e.g. a
+    quick look before the full protocol: ``archs: [gcn]``, ``seeds: 2``. Left empty, the
+    configured protocol runs. The report's metadata and log say which protocol ran."""
+
+    archs: list[str] | None = None
+    seeds: int | None = None
+    epochs: int | None = None
 
 
 @asset(
@@ -50,14 +63,18 @@ def condensed_graph(context: AssetExecutionContext, dataset, device: TorchDevice
     owners=["team:graphdistill"],
     code_version=source_version("kernels/evaluate/condensed.py", "dg_assets/condensation.py"),
 )
-def condensation_report(context: AssetExecutionContext, condensed_graph, dataset, device: TorchDevice,
-                        settings: SettingsStore, warehouse: DuckDBWarehouse) -> MaterializeResult:
+def condensation_report(context: AssetExecutionContext, config: CondensationReportConfig, condensed_graph, dataset,
+                        device: TorchDevice, settings: SettingsStore,
+                        warehouse: DuckDBWarehouse) -> MaterializeResult:
     """Condensed-graph accuracy under the standard protocol, across architectures, in the warehouse."""
     from kernels.evaluate import TrainConfig
     from kernels.evaluate.condensed import evaluate_condensed
 
     keys = context.partition_key.keys_by_dimension
-    protocol = settings.settings().condensation_evaluation
+    overrides = {k: v for k, v in config.model_dump().items() if v is not None}
+    protocol = CondensationEvaluation(**settings.settings().condensation_evaluation.model_dump() | overrides)
+    context.log.info(f"protocol: {', '.join(protocol.archs)} x {protocol.seeds} seeds x {protocol.epochs} epochs"
+                     f"{' (run-config overrides: ' + ', '.join(overrides) + ')' if overrides else ''}")
     cfg = TrainConfig(epochs=protocol.epochs, patience=protocol.epochs, lr=0.01, weight_decay=5e-4)
     stats, method = condensed_graph.stats, condensed_graph.method
     common = {"dataset": keys["dataset"], "setting": keys["setting"], "method": method,
@@ -67,12 +84,13 @@ def condensation_report(context: AssetExecutionContext, condensed_graph, dataset
                                  ("condensed_edges", "edges"), ("condense_seconds", "seconds"),
                                  ("condense_peak_memory_mb", "peak_memory_mb")) if stat in stats]
     rows.append(common | {"metric": "ratio", "value": float(condensed_graph.params["ratio"]), "seed": 0})
-    table = []
+    table, headline = [], {}
     with device.scope(0) as dev:
         for position, arch in enumerate(protocol.archs):
             result = evaluate_condensed(condensed_graph, dataset, arch=arch, cfg=cfg,
                                         seeds=range(protocol.seeds), device=dev, log=context.log.info)
             metric = "test_acc" if position == 0 else f"test_acc@{arch}"
+            headline.setdefault("test_acc", round(result["test_acc_mean"], 4))
             rows += [common | {"metric": metric, "value": acc, "seed": seed, "seconds": result["seconds"],
                                "device": str(dev)} for seed, acc in zip(result["seeds"], result["test_acc"])]
             rows.append(common | {"metric": f"eval_seconds@{arch}", "value": result["seconds"], "seed": 0,
@@ -81,5 +99,7 @@ def condensation_report(context: AssetExecutionContext, condensed_graph, dataset
                           f"{result['seconds']:.1f}"])
     written = warehouse.replace_results("condensation_report", context.partition_key, rows)
     report = markdown_table(["architecture", "test acc (%)", "eval seconds"], table)
-    return MaterializeResult(metadata={"report": MetadataValue.md(report), "rows_written": written,
-                                       "condensed_nodes": stats["nodes"], "ratio_bytes": round(stats["ratio_bytes"], 5)})
+    return MaterializeResult(metadata=headline | {
+        "report": MetadataValue.md(report), "rows_written": written,
+        "protocol": f"{', '.join(protocol.archs)} x {protocol.seeds} seeds x {protocol.epochs} epochs",
+        "condensed_nodes": stats["nodes"], "ratio_bytes": round(stats["ratio_bytes"], 5)})

@@ -1,6 +1,8 @@
 """The ``dataset`` asset: one partition per configured dataset."""
 
-from dagster import AssetExecutionContext, asset
+from dagster import AssetExecutionContext, Output, asset
+
+from dg_assets.checks import DATASET_CHECKS
 
 from dg_assets.partitions import dataset_partitions
 from dg_assets.versions import source_version
@@ -15,6 +17,7 @@ from resources.settings import SettingsStore
     group_name="datasets",
     owners=["team:graphdistill"],
     code_version=source_version("kernels/data"),
+    check_specs=DATASET_CHECKS.specs,
 )
 def dataset(context: AssetExecutionContext, settings: SettingsStore, raw_data: RawDataSource):
     """Node-classification graph with features, labels and fixed splits, stored as Parquet."""
@@ -26,5 +29,5 @@ def dataset(context: AssetExecutionContext, settings: SettingsStore, raw_data: R
     data = raw_data.load(name, params)
     summary = graph_summary(data)
     split_seed = params.get("split", {}).get("seed", params.get("seed", "public"))
-    context.add_output_metadata(summary | {"split_seed": str(split_seed), "format": params["format"]})
-    return data
+    yield Output(data, metadata=summary | {"split_seed": str(split_seed), "format": params["format"]})
+    yield from DATASET_CHECKS.results(data)

@@ -2,7 +2,9 @@
 
 import json
 
-from dagster import AssetExecutionContext, AssetIn, asset
+from dagster import AssetExecutionContext, AssetIn, Output, asset
+
+from dg_assets.checks import STUDENT_CHECKS
 
 from dg_assets.evaluation import training_curves
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
@@ -22,6 +24,7 @@ from resources.settings import SettingsStore
     group_name="students",
     owners=["team:graphdistill"],
     code_version=source_version("kernels/students", "kernels/losses", "kernels/evaluate/train.py"),
+    check_specs=STUDENT_CHECKS.specs,
 )
 def student(context: AssetExecutionContext, dataset, teacher, device: TorchDevice, settings: SettingsStore,
             reports: ReportStore):
@@ -40,9 +43,7 @@ def student(context: AssetExecutionContext, dataset, teacher, device: TorchDevic
     trained.metrics["inference_ms"] = 1000 * inference_seconds(trained.module(), trained.inputs(dataset), graph)
     trained.metrics["teacher_inference_ms"] = 1000 * inference_seconds(teacher.module(), dataset.x, graph)
     trained.run = run.metadata() | {"seed": cfg.seed + device.seed, "teacher": setting.teacher}
-    context.add_output_metadata(
-        {k: round(v, 4) for k, v in trained.metrics.items()} | trained.run
-        | {"method": setting.method, "mode": cfg.mode, "hyperparameters": json.dumps(setting.model_dump())}
-        | training_curves(context, trained, reports)
-    )
-    return trained
+    yield Output(trained, metadata={k: round(v, 4) for k, v in trained.metrics.items()} | trained.run
+                 | {"method": setting.method, "mode": cfg.mode, "hyperparameters": json.dumps(setting.model_dump())}
+                 | training_curves(context, trained, reports))
+    yield from STUDENT_CHECKS.results(trained, dataset=dataset, settings=settings, device=device)

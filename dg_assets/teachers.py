@@ -2,7 +2,9 @@
 
 import json
 
-from dagster import AssetExecutionContext, AssetIn, asset
+from dagster import AssetExecutionContext, AssetIn, Output, asset
+
+from dg_assets.checks import TEACHER_CHECKS
 
 from dg_assets.evaluation import training_curves
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
@@ -22,6 +24,7 @@ from resources.settings import SettingsStore
     group_name="teachers",
     owners=["team:graphdistill"],
     code_version=source_version("kernels/models", "kernels/evaluate/train.py", "kernels/evaluate/sampling.py"),
+    check_specs=TEACHER_CHECKS.specs,
 )
 def teacher(context: AssetExecutionContext, dataset, device: TorchDevice, settings: SettingsStore,
             reports: ReportStore):
@@ -36,10 +39,8 @@ def teacher(context: AssetExecutionContext, dataset, device: TorchDevice, settin
         trained = train_node_classifier(setting.model, setting.params, dataset, train_cfg,
                                         seed=setting.seed + device.seed, device=dev, log=context.log.info)
     trained.run = run.metadata() | {"seed": setting.seed + device.seed, "data_hash": content_hash(dataset)}
-    context.add_output_metadata(
-        {k: round(v, 4) for k, v in trained.metrics.items()} | trained.run
-        | {"model": setting.model, "hyperparameters": json.dumps(setting.model_dump())}
-        | training_curves(context, trained, reports)
-    )
-    return trained
+    yield Output(trained, metadata={k: round(v, 4) for k, v in trained.metrics.items()} | trained.run
+                 | {"model": setting.model, "hyperparameters": json.dumps(setting.model_dump())}
+                 | training_curves(context, trained, reports))
+    yield from TEACHER_CHECKS.results(trained, dataset=dataset, settings=settings, device=device)
 

@@ -1,124 +1,206 @@
-"""``graphdistill``: the project's command line, a thin layer over the Dagster definitions.
+"""``graphdistill``: one command per experiment, run through the Dagster asset graph.
 
-``graphdistill list`` shows what can be materialized (datasets and every configured setting
-per family); ``graphdistill materialize ASSET --partition KEY`` runs one partition through
-Dagster with the asset's own job, so lineage, checks and warehouse rows are those of a run
-launched from the UI. Unknown assets, datasets and settings are refused before Dagster
-starts, naming the closest valid choices.
+    graphdistill list                                    datasets, methods (parameters, defaults, ranges), settings
+    graphdistill train cora gat [--hidden 16 --lr 0.005]  a teacher and its report
+    graphdistill condense cora clustgdd --ratio 0.3 [--seeds 2 --archs gcn sgc]
+                                                         a condensed graph and its report
+    graphdistill distil cora glnn --teacher sage [--loss js --temperature 2]
+                                                         a student (and its teacher, if missing) and its report
+    graphdistill leaderboard                             every result in the warehouse
+    graphdistill materialize ASSET --partition KEY       any one partition
+    graphdistill demo                                    Cora end to end, in a few minutes
+
+A setting that ``settings.yaml`` does not hold is added to ``$GRAPHDISTILL_HOME/settings.local.yaml``
+under a readable name and materialized like a configured one (lineage, checks, warehouse rows,
+the UI). Upstream partitions already materialized are reused. ``-v`` shows Dagster's DEBUG lines.
 """
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
+import warnings
 from collections.abc import Sequence
 
-from resources.settings import Settings, load_settings
+from graphdistill.experiments import (
+    UsageError,
+    choose,
+    condense_experiment,
+    describe_config,
+    distil_experiment,
+    parse_params,
+    train_experiment,
+)
+from graphdistill.runs import Runner, RunFailed, Step
+from resources.settings import Settings, SettingError, load_settings, user_settings_path
 
-# The settings family behind each partitioned asset's second dimension, and the job that
-# materializes it (None: the asset's only dimension is a dataset).
-FAMILIES = {
-    "dataset": ("datasets", None, "datasets_job"),
-    "teacher": ("datasets", "teachers", "teachers_job"),
-    "teacher_report": ("datasets", "teachers", "teachers_job"),
-    "student": ("datasets", "students", "students_job"),
-    "student_report": ("datasets", "students", "students_job"),
-    "condensed_graph": ("datasets", "condensation", "condensation_job"),
-    "condensation_report": ("datasets", "condensation", "condensation_job"),
-    "graph_dataset": ("graph_datasets", None, None),
-    "distilled_graphs": ("graph_datasets", "graph_distillation", "graph_distillation_job"),
-    "graph_distillation_report": ("graph_datasets", "graph_distillation", "graph_distillation_job"),
-}
-
-
-class UsageError(ValueError):
-    """A command-line value that names nothing configured; the message lists what does."""
-
-
-def _choose(value: str, choices: Sequence[str], what: str) -> str:
-    if value in choices:
-        return value
-    close = difflib.get_close_matches(value, choices, n=3, cutoff=0.5)
-    hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
-    raise UsageError(f"unknown {what} {value!r}; {hint}choose one of: {', '.join(choices)}")
+PARTITIONED = {"dataset": ("datasets", None), "teacher": ("datasets", "teachers"),
+               "teacher_report": ("datasets", "teachers"), "student": ("datasets", "students"),
+               "student_report": ("datasets", "students"), "condensed_graph": ("datasets", "condensation"),
+               "condensation_report": ("datasets", "condensation"), "graph_dataset": ("graph_datasets", None),
+               "distilled_graphs": ("graph_datasets", "graph_distillation"),
+               "graph_distillation_report": ("graph_datasets", "graph_distillation")}
 
 
 def check_partition(settings: Settings, asset: str, partition: str | None) -> str | None:
     """``partition`` if it is a key of ``asset`` (``<dataset>|<setting>`` for two dimensions);
     otherwise a ``UsageError`` naming the bad part and the closest valid names."""
+    choose(asset, [*PARTITIONED, "leaderboard"], "asset")
     if asset == "leaderboard":
         if partition:
             raise UsageError("leaderboard has no partitions; drop --partition")
         return None
-    first, second, _ = FAMILIES[_choose(asset, [*FAMILIES, "leaderboard"], "asset")]
-    if not partition:
-        raise UsageError(f"{asset} is partitioned; pass --partition "
-                         f"{'<dataset>|<setting>' if second else '<dataset>'}")
+    first, second = PARTITIONED[asset]
+    shape = "<dataset>|<setting>" if second else "<dataset>"
+    if not partition or len(partition.split("|")) != (2 if second else 1):
+        raise UsageError(f"{asset} needs --partition {shape}, got {partition!r}")
     parts = partition.split("|")
-    if len(parts) != (2 if second else 1):
-        raise UsageError(f"partition {partition!r} of {asset} must look like "
-                         f"{'<dataset>|<setting>' if second else '<dataset>'}")
-    _choose(parts[0], list(getattr(settings, first)), first.replace("_", " ").rstrip("s"))
+    choose(parts[0], list(getattr(settings, first)), first.replace("_", " ").rstrip("s"))
     if second:
-        _choose(parts[1], list(getattr(settings, second)), f"{second.replace('_', ' ').rstrip('s')} setting")
+        choose(parts[1], list(getattr(settings, second)), f"{second.replace('_', ' ').rstrip('s')} setting")
     return partition
 
 
-def list_settings(settings: Settings) -> str:
-    """Every partition name a user can pass, family by family."""
-    sections = [("datasets", settings.datasets), ("teacher settings", settings.teachers),
-                ("student settings", settings.students), ("condensation settings", settings.condensation),
-                ("graph datasets", settings.graph_datasets),
-                ("graph distillation settings", settings.graph_distillation)]
-    lines = []
-    for title, table in sections:
-        lines.append(f"{title} ({len(table)}):")
-        for key, entry in table.items():
-            described = entry.model_dump(exclude_defaults=True) if hasattr(entry, "model_dump") else entry
-            lines.append(f"  {key:<40} {described}")
+def list_everything(settings: Settings) -> str:
+    """Datasets, every method with its parameters (defaults and ranges), and configured settings."""
+    from kernels.condense import CONDENSERS
+    from kernels.evaluate import TrainConfig
+    from kernels.losses import KD_LOSSES
+    from kernels.models import MODELS
+    from kernels.students import STUDENTS
+
+    lines = [f"datasets: {', '.join(settings.datasets)}", f"graph datasets: {', '.join(settings.graph_datasets)}", ""]
+    for title, registry in (("models (graphdistill train)", MODELS), ("condensers (graphdistill condense)", CONDENSERS),
+                            ("student methods (graphdistill distil)", STUDENTS)):
+        lines.append(f"{title}:")
+        lines += [f"  {name}: {' '.join(describe_config(registry.get(name).config_cls))}" for name in registry.names()]
+    lines.append(f"training (train, and distil's train): {' '.join(describe_config(TrainConfig))}")
+    lines.append(f"KD losses (distil --loss): {', '.join(KD_LOSSES.names())}")
+    lines.append("")
+    for title, table in (("teacher settings", settings.teachers), ("student settings", settings.students),
+                         ("condensation settings", settings.condensation),
+                         ("graph distillation settings", settings.graph_distillation)):
+        lines.append(f"{title}: {', '.join(table)}")
     lines.append("partition keys: <dataset>|<setting>, e.g. cora|clustgdd-r0.5")
     return "\n".join(lines)
 
 
-def materialize(asset: str, partition: str | None) -> bool:
-    """Run ``asset`` (``partition``) in this process with its job, recorded in the instance
-    at ``$DAGSTER_HOME``; returns whether the run succeeded."""
-    from dagster import AssetKey, DagsterInstance, MultiPartitionKey
+def _result_table(asset: str, partition: str) -> str:
+    """The warehouse rows of one report partition: mean ± sample std over seeds."""
+    from resources import local_resources
+    from resources.tables import markdown_table
 
-    from definitions import defs
+    rows = local_resources()["warehouse"].query(
+        "SELECT metric, avg(value) AS mean, stddev_samp(value) AS std, count(*) AS n FROM results "
+        "WHERE asset = ? AND partition = ? GROUP BY metric ORDER BY metric", [asset, partition])
+    body = []
+    for r in rows.iter_rows(named=True):
+        percent = "acc" in r["metric"] or r["metric"] == "ratio_bytes"
+        scale = 100 if percent else 1
+        value = f"{scale * r['mean']:.2f}" + (f" ± {scale * r['std']:.2f}" if r["n"] > 1 else "")
+        body.append([r["metric"], value + (" %" if percent else ""), r["n"]])
+    return markdown_table(["metric", "value", "seeds"], body)
 
-    _, second, job_name = FAMILIES.get(asset, (None, None, None))
-    job = defs.resolve_job_def(job_name) if job_name else defs.resolve_implicit_global_asset_job_def()
-    key = partition
-    if partition and second:
-        dataset, setting = partition.split("|")
-        key = MultiPartitionKey({"dataset": dataset, "setting": setting})
-    with DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, partition_key=key, asset_selection=[AssetKey(asset)],
-                                        raise_on_error=False)
-    return result.success
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="graphdistill", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--verbose", action="store_true", help="show Dagster's DEBUG lines")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+    verbs.add_parser("list", help="datasets, methods with their parameters, configured settings")
+    run = verbs.add_parser("materialize", help="materialize one partition of an asset")
+    run.add_argument("asset")
+    run.add_argument("--partition", help="<dataset>|<setting> (or <dataset>)")
+    for verb, thing in (("train", "model"), ("condense", "method"), ("distil", "method")):
+        sub = verbs.add_parser(verb, help=f"{verb} on a dataset; other '--name value' pairs are {thing} parameters "
+                                          f"(see `graphdistill list`)")
+        sub.add_argument("dataset")
+        sub.add_argument(thing)
+        sub.add_argument("--force", action="store_true", help="rematerialize upstream partitions too")
+        if verb == "condense":
+            sub.add_argument("--seeds", type=int, help="report seeds (default: the configured protocol's)")
+            sub.add_argument("--archs", nargs="+", help="report architectures, the first is the headline")
+            sub.add_argument("--epochs", type=int, help="report training epochs")
+        if verb == "distil":
+            sub.add_argument("--teacher", default="sage", help="teacher setting (default: sage)")
+            sub.add_argument("--loss", help="KD loss (a kd_loss name)")
+    verbs.add_parser("leaderboard", help="rebuild and print the leaderboard")
+    demo = verbs.add_parser("demo", help="Cora end to end: teachers, a condensed graph, a student, the table")
+    demo.add_argument("--dataset", default="cora")
+    demo.add_argument("--report-seeds", type=int, default=2, help="seeds of the condensed graph's GCN report")
+    demo.add_argument("--report-epochs", type=int, default=600, help="epochs of each report training")
+    return parser
+
+
+def _experiment(args: argparse.Namespace, extra: Sequence[str], settings: Settings):
+    params = parse_params(extra)
+    if args.verb == "train":
+        return train_experiment(settings, args.dataset, args.model, params), "teacher"
+    if args.verb == "condense":
+        return condense_experiment(settings, args.dataset, args.method, params), "condensation"
+    if args.loss:
+        params["kd_loss"] = args.loss
+    return distil_experiment(settings, args.dataset, args.method, args.teacher, params), "student"
+
+
+def _run_experiment(args: argparse.Namespace, extra: Sequence[str]) -> int:
+    experiment, family = _experiment(args, extra, load_settings())
+    origin = f"new, added to {user_settings_path()}" if experiment.added else "already configured"
+    print(f"{family} setting {experiment.key!r} ({origin}): {experiment.entry}")
+    runner = Runner(verbose=args.verbose, force=args.force)
+    runner.ensure("dataset", experiment.dataset)
+    report_config = None
+    if family == "student":
+        runner.ensure("teacher", f"{experiment.dataset}|{experiment.entry['teacher']}")
+        assets = ["student", "student_report"]
+    elif family == "teacher":
+        assets = ["teacher", "teacher_report"]
+    else:
+        assets = ["condensed_graph", "condensation_report"]
+        overrides = {k: getattr(args, k) for k in ("archs", "seeds", "epochs") if getattr(args, k) is not None}
+        report_config = {"ops": {"condensation_report": {"config": overrides}}} if overrides else None
+    runner.run(Step(assets, experiment.partition, report_config))
+    print(f"\n{assets[1]} {experiment.partition}\n")
+    print(_result_table(assets[1], experiment.partition))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="graphdistill", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    verbs = parser.add_subparsers(dest="verb", required=True)
-    verbs.add_parser("list", help="datasets and configured settings (the partition names)")
-    run = verbs.add_parser("materialize", help="materialize one partition of an asset through Dagster")
-    run.add_argument("asset", help=f"one of: {', '.join([*FAMILIES, 'leaderboard'])}")
-    run.add_argument("--partition", help="<dataset>|<setting> (or <dataset>)")
-    args = parser.parse_args(argv)
-
-    settings = load_settings()
-    if args.verb == "list":
-        print(list_settings(settings))
-        return 0
+    # Notices about Dagster's own API stages and torch's sparse internals are not for users.
+    for category in ("BetaWarning", "PreviewWarning", "SupersessionWarning"):
+        warnings.filterwarnings("ignore", message=".*", category=getattr(__import__("dagster"), category))
+    warnings.filterwarnings("ignore", message="Sparse invariant checks")
+    warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+    args, extra = _parser().parse_known_args(argv)
+    if extra and args.verb not in ("train", "condense", "distil"):
+        _parser().error(f"unrecognized arguments: {' '.join(extra)}")
     try:
-        partition = check_partition(settings, args.asset, args.partition)
-    except UsageError as err:
+        if args.verb == "list":
+            print(list_everything(load_settings()))
+            return 0
+        if args.verb in ("train", "condense", "distil"):
+            return _run_experiment(args, extra)
+        if args.verb == "demo":
+            from graphdistill.demo import run_demo
+
+            return run_demo(args.dataset, report_seeds=args.report_seeds, report_epochs=args.report_epochs,
+                            verbose=args.verbose)
+        if args.verb == "leaderboard":
+            Runner(verbose=args.verbose).run(Step(["leaderboard"], None))
+            from dagster import AssetKey, DagsterInstance
+
+            with DagsterInstance.get() as instance:
+                event = instance.get_latest_materialization_event(AssetKey("leaderboard"))
+            print(event.asset_materialization.metadata["leaderboard"].value)
+            return 0
+        partition = check_partition(load_settings(), args.asset, args.partition)
+        Runner(verbose=args.verbose).run(Step([args.asset], partition))
+        return 0
+    except (UsageError, SettingError) as err:
         print(f"graphdistill: {err}", file=sys.stderr)
         return 2
-    return 0 if materialize(args.asset, partition) else 1
+    except RunFailed as err:
+        print(f"graphdistill: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -2,6 +2,11 @@
 
 A *setting* is a named point in hyperparameter space (``gcn``, ``clustgdd-r0.5``); the
 partition keys of the asset graph are read from this file, so a sweep is an edit here.
+
+The repository's ``settings.yaml`` is what the project ships. Settings a user adds on the
+fly (``graphdistill condense cora clustgdd --ratio 0.3``) go to an overlay file in the home,
+``$GRAPHDISTILL_HOME/settings.local.yaml``, whose entries join the same sections: they become
+partitions like any configured setting, without editing the repository.
 """
 from __future__ import annotations
 
@@ -15,12 +20,21 @@ import yaml
 from dagster import ConfigurableResource
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from resources.home import REPO_ROOT
+from resources.home import REPO_ROOT, graphdistill_home
 
 # $GRAPHDISTILL_SETTINGS points a deployment (or a test) at another settings file.
 DEFAULT_SETTINGS = Path(os.environ.get("GRAPHDISTILL_SETTINGS", REPO_ROOT / "settings.yaml"))
 
 S = TypeVar("S")
+
+# Sections whose entries are named (datasets and settings): the user overlay may add to them.
+NAMED_SECTIONS = ("datasets", "teachers", "students", "condensation", "graph_datasets", "graph_distillation")
+
+
+def user_settings_path() -> Path:
+    """The overlay of ad-hoc settings (``$GRAPHDISTILL_USER_SETTINGS``, default
+    ``$GRAPHDISTILL_HOME/settings.local.yaml``), kept with the home's other state."""
+    return Path(os.environ.get("GRAPHDISTILL_USER_SETTINGS", graphdistill_home() / "settings.local.yaml"))
 
 
 class SettingError(ValueError):
@@ -184,6 +198,29 @@ class Settings(BaseModel):
         return _lookup(self.graph_distillation, key, "graph distillation setting")
 
 
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        return yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as err:
+        raise SettingError(f"settings file {str(path)!r} is not valid YAML: {err}") from err
+
+
+def merge_overlay(base: dict[str, Any], overlay: dict[str, Any], source: str) -> dict[str, Any]:
+    """``base`` with ``overlay``'s entries added to its named sections. An overlay may add
+    names, not change what the base file means by one."""
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in base.items()}
+    for section, entries in overlay.items():
+        if section not in NAMED_SECTIONS:
+            raise SettingError(f"{source}: section {section!r} cannot be overlaid; choose one of {list(NAMED_SECTIONS)}")
+        for key, entry in (entries or {}).items():
+            known = merged.setdefault(section, {})
+            if key in known and known[key] != entry:
+                raise SettingError(f"{source} defines {section} entry {key!r}, which the settings file defines "
+                                   f"differently; rename it")
+            known[key] = entry
+    return merged
+
+
 def parse_settings(text: str, source: str = "<text>") -> Settings:
     try:
         return Settings(**(yaml.safe_load(text) or {}))
@@ -191,12 +228,43 @@ def parse_settings(text: str, source: str = "<text>") -> Settings:
         raise SettingError(f"settings file {source} is invalid: {err}") from err
 
 
-@functools.cache
+def _mtime(path: Path) -> float | None:
+    return path.stat().st_mtime_ns if path.exists() else None
+
+
 def load_settings(path: str | Path = DEFAULT_SETTINGS) -> Settings:
-    path = Path(path)
+    """The settings of ``path`` with the user overlay added; re-read when either file changes."""
+    path, overlay = Path(path), user_settings_path()
+    return _load_settings(path, _mtime(path), overlay, _mtime(overlay))
+
+
+@functools.cache
+def _load_settings(path: Path, _: float | None, overlay: Path, overlay_mtime: float | None) -> Settings:
     if not path.exists():
         raise SettingError(f"settings file {str(path)!r} does not exist")
-    return parse_settings(path.read_text(), str(path))
+    raw = _read_yaml(path)
+    if overlay_mtime is not None:
+        raw = merge_overlay(raw, _read_yaml(overlay), str(overlay))
+    try:
+        return Settings(**raw)
+    except (ValidationError, TypeError, SettingError) as err:
+        sources = str(path) + (f" + {overlay}" if overlay_mtime is not None else "")
+        raise SettingError(f"settings file {sources} is invalid: {err}") from err
+
+
+def add_user_setting(section: str, key: str, entry: dict[str, Any]) -> None:
+    """Add ``key: entry`` to ``section`` of the user overlay (written to a temporary name,
+    then moved), after checking that the merged settings still validate."""
+    path = user_settings_path()
+    overlay = _read_yaml(path) if path.exists() else {}
+    overlay.setdefault(section, {})[key] = entry
+    merged = merge_overlay(_read_yaml(Path(DEFAULT_SETTINGS)), overlay, str(path))
+    Settings(**merged)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.tmp")
+    staging.write_text("# Settings added by the graphdistill command; partitions like settings.yaml's.\n"
+                       + yaml.safe_dump(overlay, sort_keys=False))
+    staging.rename(path)
 
 
 class SettingsStore(ConfigurableResource):

@@ -61,3 +61,70 @@ def test_graphdistill_lists_settings_and_materializes_with_the_assets_job(tmp_pa
 
     with DagsterInstance.from_config(str(tmp_path / "dagster")) as instance:
         assert sorted(run.job_name for run in instance.get_runs()) == ["condensation_job", "datasets_job"]
+
+
+def _short_training_settings(tmp_path) -> Path:
+    """The shipped settings with teachers and students cut to a few epochs."""
+    import yaml
+
+    from resources.settings import DEFAULT_SETTINGS
+
+    settings = yaml.safe_load(Path(DEFAULT_SETTINGS).read_text())
+    for teacher in settings["teachers"].values():
+        teacher["train"] = {**teacher.get("train", {}), "epochs": 5}
+    settings["students"]["glnn-sage"]["params"]["train"] = {"epochs": 5}
+    path = tmp_path / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    return path
+
+
+def test_demo_ends_with_the_summary_table_and_no_debug_lines(tmp_path):
+    env = {"GRAPHDISTILL_SETTINGS": str(_short_training_settings(tmp_path))}
+    done = subprocess.run([GRAPHDISTILL, "demo", "--dataset", "sbm-small", "--report-seeds", "1",
+                           "--report-epochs", "5"], cwd=REPO, capture_output=True, text=True, timeout=600,
+                          env=os.environ | env | {"GRAPHDISTILL_HOME": str(tmp_path),
+                                                  "DAGSTER_HOME": str(tmp_path / "dagster")})
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout + done.stderr
+    assert " DEBUG " not in out and "STEP_OUTPUT" not in out
+    assert "condensed_graph: check exact_node_budget passed" in out
+    rows = {line.split("|")[1].strip(): line for line in done.stdout.splitlines() if line.startswith("| ")}
+    for kind in ("GCN teacher", "GraphSAGE teacher", "GCN on the ClustGDD graph", "GLNN MLP student"):
+        cells = [c.strip() for c in rows[kind].split("|")[1:-1]]
+        assert float(cells[4].split()[0]) > 25, rows[kind]  # test accuracy, 4 classes
+    assert "graphdistill condense sbm-small clustgdd" in done.stdout
+
+
+def test_condense_adds_a_setting_and_reuses_the_materialized_dataset(tmp_path):
+    args = ["condense", "sbm-small", "clustgdd", "--ratio", "0.3", "--seeds", "2", "--archs", "gcn",
+            "--epochs", "5"]
+    first = _graphdistill(tmp_path, *args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "condensation setting 'clustgdd-r0.3' (new" in first.stdout
+    assert "| test_acc |" in first.stdout and "| condensed_nodes | 24.00 | 1 |" in first.stdout  # 80 x 0.3
+    assert "clustgdd-r0.3" in (tmp_path / "settings.local.yaml").read_text()
+    second = _graphdistill(tmp_path, *args)
+    assert second.returncode == 0 and "clustgdd-r0.3' (already configured)" in second.stdout
+
+    from dagster import AssetKey, DagsterEventType, DagsterInstance, EventRecordsFilter
+
+    with DagsterInstance.from_config(str(tmp_path / "dagster")) as instance:
+        datasets = instance.get_event_records(EventRecordsFilter(DagsterEventType.ASSET_MATERIALIZATION,
+                                                                 asset_key=AssetKey("dataset")))
+        assert len(datasets) == 1
+        assert "sbm-small|clustgdd-r0.3" in instance.get_materialized_partitions(AssetKey("condensation_report"))
+    import duckdb
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
+        seeds = conn.execute("SELECT count(*) FROM results WHERE partition = 'sbm-small|clustgdd-r0.3' "
+                             "AND metric = 'test_acc'").fetchone()[0]
+    assert seeds == 2
+
+
+def test_an_unknown_method_parameter_names_the_closest_one(tmp_path):
+    done = _graphdistill(tmp_path, "condense", "sbm-small", "clustgdd", "--ratoi", "0.3")
+    assert done.returncode == 2 and "unknown parameter of condenser 'clustgdd' 'ratoi'; did you mean 'ratio'" \
+        in done.stderr
+    done = _graphdistill(tmp_path, "distil", "sbm-small", "glnm")
+    assert done.returncode == 2 and "did you mean 'glnn'" in done.stderr
+    assert not (tmp_path / "settings.local.yaml").exists()

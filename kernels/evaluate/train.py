@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor, nn
 from torch_geometric.data import Data
 
+from kernels.evaluate.progress import Progress
 from kernels.models import MODELS, build_model
 
 Log = Callable[[str], None]
@@ -60,7 +61,8 @@ class TrainConfig(BaseModel):
         fanouts: neighbours sampled per layer for ``neighbor`` (default: ``[10, 10]``).
         batch_size: seed nodes per mini-batch for ``neighbor`` (default: 1024).
         full_batch_max_edges: the ``auto`` threshold (default: 2,000,000).
-        log_every: epochs between progress lines (default: 20).
+        log_every: epochs between progress lines; ``None`` logs a line with an ETA at most
+            every five seconds (default: None).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -72,7 +74,7 @@ class TrainConfig(BaseModel):
     fanouts: list[int] = Field(default_factory=lambda: [10, 10], min_length=1)
     batch_size: int = Field(1024, gt=0)
     full_batch_max_edges: int = Field(2_000_000, gt=0)
-    log_every: int = Field(20, ge=1)
+    log_every: int | None = Field(None, ge=1)
 
 
 @dataclass
@@ -276,6 +278,7 @@ def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: T
     if MODELS.get(model).sparse_features:
         full.x = sparse_features(full.x)
 
+    progress = Progress(log, f"{model} epoch", cfg.epochs, upper_bound=cfg.patience < cfg.epochs)
     best_key, best_epoch, best_state, stale = (-1.0, 0.0), 0, None, 0
     history: dict[str, list[float]] = {"loss": [], "val_acc": []}
     epoch = 0
@@ -295,8 +298,11 @@ def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: T
             best_state = copy.deepcopy(net.state_dict())
         else:
             stale += 1
-        if epoch % cfg.log_every == 0:
-            log(f"epoch {epoch}: loss {loss:.4f} val_acc {val:.4f} (best {best_key[0]:.4f} @ {best_epoch})")
+        detail = f"loss {loss:.4f} val_acc {val:.4f} (best {best_key[0]:.4f} @ {best_epoch})"
+        if cfg.log_every is None:
+            progress.update(epoch, detail)
+        elif epoch % cfg.log_every == 0:
+            log(f"epoch {epoch}: {detail}")
         if stale >= cfg.patience:
             break
 
