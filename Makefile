@@ -30,7 +30,7 @@ test: venv
 	$(BIN)/python -m pytest -q
 
 dev: venv $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/dagster dev -h 127.0.0.1 -p $(PORT) -w workspace.yaml
+	$(BIN)/graphdistill dev --port $(PORT)
 
 benchmark: venv
 	$(BIN)/python -m benchmarks.teachers

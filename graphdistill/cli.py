@@ -9,6 +9,7 @@
     graphdistill leaderboard                             every result in the warehouse
     graphdistill materialize ASSET --partition KEY       any one partition
     graphdistill demo                                    Cora end to end, in a few minutes
+    graphdistill dev [--port 3000]                       the web UI and daemon; Ctrl-C stops both
 
 A setting that ``settings.yaml`` does not hold is added to ``$GRAPHDISTILL_HOME/settings.local.yaml``
 under a readable name and materialized like a configured one (lineage, checks, warehouse rows,
@@ -124,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--teacher", default="sage", help="teacher setting (default: sage)")
             sub.add_argument("--loss", help="KD loss (a kd_loss name)")
     verbs.add_parser("leaderboard", help="rebuild and print the leaderboard")
+    dev = verbs.add_parser("dev", help="the web UI and daemon (dagster dev); Ctrl-C stops them within seconds")
+    dev.add_argument("--host", default="127.0.0.1")
+    dev.add_argument("--port", type=int, default=3000)
     demo = verbs.add_parser("demo", help="Cora end to end: teachers, a condensed graph, a student, the table")
     demo.add_argument("--dataset", default="cora")
     demo.add_argument("--report-seeds", type=int, default=2, help="seeds of the condensed graph's GCN report")
@@ -179,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.verb in ("train", "condense", "distil"):
             return _run_experiment(args, extra)
+        if args.verb == "dev":
+            from graphdistill.dev import run_dev
+
+            return run_dev(args.host, args.port)
         if args.verb == "demo":
             from graphdistill.demo import run_demo
 

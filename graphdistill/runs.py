@@ -8,14 +8,12 @@ reused, not recomputed.
 """
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from resources.home import graphdistill_home
+from resources.home import ensure_dagster_home
 from resources.terminal import quiet_run_config
 
 # The job that materializes each asset (its partitions definition matches the asset's).
@@ -51,9 +49,7 @@ class Runner:
 
         from definitions import defs
 
-        # Runs are recorded where `make dev` looks: $DAGSTER_HOME, by default inside the home.
-        home = Path(os.environ.setdefault("DAGSTER_HOME", str(graphdistill_home() / "dagster")))
-        home.mkdir(parents=True, exist_ok=True)
+        ensure_dagster_home()
 
         self.defs, self.verbose, self.force = defs, verbose, force
         self.instance = DagsterInstance.get()

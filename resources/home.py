@@ -23,3 +23,11 @@ def data_root() -> Path | None:
         return Path(configured).resolve()
     default = REPO_ROOT.parent / "shared" / "datasets"
     return default if default.is_dir() else None
+
+
+def ensure_dagster_home() -> Path:
+    """``$DAGSTER_HOME``, set to ``<home>/dagster`` when unset, and created: the runs of the
+    ``graphdistill`` command and of ``make dev`` are then recorded where the UI looks."""
+    home = Path(os.environ.setdefault("DAGSTER_HOME", str(graphdistill_home() / "dagster")))
+    home.mkdir(parents=True, exist_ok=True)
+    return home

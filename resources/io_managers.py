@@ -2,7 +2,7 @@
 
 ``root`` is a local folder or any fsspec URL (``s3://bucket/prefix``, ``gs://...``,
 ``memory://...``), so artifacts move to object storage by config alone (``universal_pathlib``
-gives one path type for both). Every path comes from one ``_get_path`` (asset key +
+gives one path type for both). Every path comes from one ``path_for`` (asset key +
 the whole partition key; extensions are appended, never swapped for a "suffix", because
 setting names contain dots). Every artifact records the asset and partition it belongs to,
 and loading refuses one recorded for another, so two keys can never silently share a file.
@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from dagster import (
+    AssetKey,
     ConfigurableIOManager,
     DagsterInvariantViolationError,
     InputContext,
@@ -38,15 +39,15 @@ class ArtifactError(RuntimeError):
 class _PathIOManager(ConfigurableIOManager):
     root: str
 
-    def _get_path(self, context: InputContext | OutputContext) -> UPath:
+    def path_for(self, asset_key: AssetKey, partition_key: str | None) -> UPath:
         """``<root>/<asset key>/<partition key>``: every dimension of the key is one path part,
         kept whole (setting names contain dots: ``clustgdd-r0.5``)."""
-        path = UPath(self.root).joinpath(*context.asset_key.path)
-        return path.joinpath(*_partition_parts(context)) if context.has_asset_partitions else path
+        path = UPath(self.root).joinpath(*asset_key.path)
+        return path if partition_key is None else path.joinpath(*_key_parts(partition_key))
 
     def artifact_path(self, context: InputContext | OutputContext) -> UPath:
         """Where the artifact of ``context``'s asset and partition lives."""
-        return self._get_path(context)
+        return self.path_for(context.asset_key, context.asset_partition_key if context.has_asset_partitions else None)
 
     @staticmethod
     def _publish(path: UPath, write: Any) -> None:
@@ -171,10 +172,10 @@ class TensorIOManager(_PathIOManager):
     are rebuilt, so a stored type name cannot import anything else.
     """
 
-    def artifact_path(self, context: InputContext | OutputContext) -> UPath:
+    def path_for(self, asset_key: AssetKey, partition_key: str | None) -> UPath:
         """``<asset>/<dataset>/<setting>.pt``: the extension is appended, never swapped for the
         key's "suffix" (``clustgdd-r0.5`` must not become ``clustgdd-r0.pt``)."""
-        path = self._get_path(context)
+        path = super().path_for(asset_key, partition_key)
         return path.with_name(path.name + ".pt")
 
     def handle_output(self, context: OutputContext, obj: Any) -> None:

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO, require_real_data
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
@@ -128,3 +130,34 @@ def test_an_unknown_method_parameter_names_the_closest_one(tmp_path):
     done = _graphdistill(tmp_path, "distil", "sbm-small", "glnm")
     assert done.returncode == 2 and "did you mean 'glnn'" in done.stderr
     assert not (tmp_path / "settings.local.yaml").exists()
+
+
+def test_dev_server_stops_within_seconds_of_ctrl_c(tmp_path):
+    import signal
+    import time
+    import urllib.request
+
+    from tests.servers import free_port
+
+    port = free_port()
+    env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    proc = subprocess.Popen([GRAPHDISTILL, "dev", "--port", str(port)], cwd=REPO, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 180
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
+                break
+            except OSError:
+                assert proc.poll() is None and time.time() < deadline, "dagster dev did not start"
+                time.sleep(1)
+        start = time.time()
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends to the command
+        assert proc.wait(timeout=30) == 130
+        assert time.time() - start < 15
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=2)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)

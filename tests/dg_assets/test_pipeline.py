@@ -170,3 +170,22 @@ def test_cora_teacher_student_report(tmp_path, instance):
     result = _run([leaderboard], None, resources, instance)
     meta = result.asset_materializations_for_node("leaderboard")[0].metadata
     assert Path(meta["accuracy_vs_inference_png"].value).read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_new_report_makes_the_running_automation_request_the_leaderboard(tmp_path, instance):
+    from dagster import AssetKey, DefaultSensorStatus, Definitions, evaluate_automation_conditions
+
+    from dg_assets.evaluation import leaderboard_automation
+
+    assert leaderboard_automation.default_status == DefaultSensorStatus.RUNNING
+    path = _settings_with(tmp_path, "teachers", "sgc", {"model": "sgc", "train": {"epochs": 3}})
+    resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=path)
+    _run([dataset], "sbm-small", resources, instance)
+    _run([leaderboard], None, resources, instance)
+    defs = Definitions(assets=ASSETS, asset_checks=all_asset_checks, resources=resources)
+    quiet = evaluate_automation_conditions(defs=defs, instance=instance)
+    assert quiet.get_num_requested(AssetKey("leaderboard")) == 0
+    _run([teacher, teacher_report], MultiPartitionKey({"dataset": "sbm-small", "setting": "sgc"}), resources,
+         instance)
+    after = evaluate_automation_conditions(defs=defs, instance=instance, cursor=quiet.cursor)
+    assert after.get_num_requested(AssetKey("leaderboard")) == 1

@@ -219,7 +219,7 @@ def test_no_two_configured_partitions_share_an_artifact_path(tmp_path):
         for asset in assets_def.keys:
             manager, paths = managers[assets_def.get_io_manager_key_for_asset_key(asset)], {}
             for key in assets_def.partitions_def.get_partition_keys():
-                path = str(manager.artifact_path(build_output_context(asset_key=asset, partition_key=key)))
+                path = str(manager.path_for(asset, key))
                 assert path not in paths, f"{asset.to_user_string()}: {key} and {paths[path]} share {path}"
                 paths[path] = key
                 checked += 1
