@@ -20,14 +20,20 @@ def _executor():
     return None
 
 
-defs = Definitions(
-    assets=all_assets,
-    asset_checks=all_asset_checks,
-    jobs=all_jobs,
-    schedules=all_schedules,
-    sensors=all_sensors,
-    resources=local_resources(),
-    executor=_executor(),
-    # Runs that pass quiet_run_config() (graphdistill, make demo) print short lines through it.
-    loggers={"console": terminal_logger},
-)
+def build_definitions(device: str = "auto") -> Definitions:
+    """The code location with its resources on ``device`` (``auto``, ``cpu`` or ``cuda``):
+    benchmarks that pin a device run the same assets through it."""
+    return Definitions(
+        assets=all_assets,
+        asset_checks=all_asset_checks,
+        jobs=all_jobs,
+        schedules=all_schedules,
+        sensors=all_sensors,
+        resources=local_resources(device=device),
+        executor=_executor(),
+        # Runs that pass quiet_run_config() (graphdistill, make demo) print short lines through it.
+        loggers={"console": terminal_logger},
+    )
+
+
+defs = build_definitions()

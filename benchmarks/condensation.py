@@ -1,31 +1,56 @@
-"""Condensation benchmark: each condensation setting on each dataset under the standard protocol.
+"""Condensation benchmark: a backfill of ``condensed_graph`` + ``condensation_report`` partitions.
 
     .venv/bin/python -m benchmarks.condensation [--datasets cora citeseer] [--settings clustgdd-r0.5 ...]
                                                 [--seeds 5] [--epochs 600] [--patience N] [--archs gcn sgc ...]
-                                                [--condense-only] [--device auto]
+                                                [--condense-only] [--resume] [--device auto]
 
-Protocol (GCond's): train the architecture on the condensed graph only, select the epoch on
-the real graph's validation nodes, report real test accuracy, mean ± std over seeds. Beside
-accuracy: condensation and evaluation seconds, peak memory (the CUDA allocator's peak on a
-GPU; on CPU the process's peak resident set, an upper bound for the setting) and the
-condensed graph's size against the original. ``--condense-only`` skips the training, for
-timing condensation on the large synthetic graph. Rows go to `results` with
-``asset = 'benchmark_condensation'``.
+Every number goes through the asset graph, the same path as the UI and ``graphdistill``:
+each dataset x setting partition is materialized (with its checks and lineage) and its
+``condensation_report`` runs the standard protocol (GCond's: train the architecture on the
+condensed graph only, select the epoch on the real validation nodes, report real test
+accuracy) with ``--seeds``/``--archs``/``--epochs``/``--patience`` as the report's run config.
+The table is read back from the warehouse's ``condensation_report`` rows, the rows the
+leaderboard shows. ``--resume`` skips a partition whose rows already hold this protocol
+(same epochs and patience, every architecture, the seeds asked for). ``--condense-only``
+materializes the condensed graphs alone and prints their seconds and memory, for timing
+condensation on the large synthetic graph.
 """
 from __future__ import annotations
 
 import argparse
 
-from benchmarks.common import mean_pm, pick_device, warehouse
-from kernels.condense import condense
-from kernels.data import load_dataset
-from kernels.evaluate import TrainConfig
-from kernels.evaluate.condensed import evaluate_condensed
-from kernels.evaluate.measure import measure
-from resources import graphdistill_home
-from resources.home import data_root
-from resources.provenance import code_version
+from benchmarks.common import mean_pm, warehouse
+from graphdistill.runs import Runner, Step
 from resources.settings import load_settings
+from resources.warehouse import DuckDBWarehouse
+
+ROWS_SQL = """
+SELECT metric, seed, value FROM results
+WHERE asset = 'condensation_report' AND partition = ? ORDER BY metric, seed
+"""
+
+
+def partition_rows(results: DuckDBWarehouse, partition: str) -> dict[str, list[float]]:
+    """The report rows of ``partition``: metric -> values in seed order."""
+    rows: dict[str, list[float]] = {}
+    for metric, _, value in results.query(ROWS_SQL, [partition]).rows():
+        rows.setdefault(metric, []).append(value)
+    return rows
+
+
+def has_protocol(rows: dict[str, list[float]], archs: list[str], seeds: int, epochs: int, patience: int) -> bool:
+    """Whether stored rows were measured with this protocol (``--resume`` keeps them)."""
+    metrics = ["test_acc"] + [f"test_acc@{arch}" for arch in archs[1:]]
+    return (rows.get("eval_epochs") == [epochs] and rows.get("eval_patience") == [patience]
+            and all(len(rows.get(metric, [])) == seeds for metric in metrics))
+
+
+def condensed_metadata(runner: Runner, partition: str) -> dict[str, float]:
+    from dagster import AssetKey
+
+    event = runner.instance.get_latest_materialization_event(AssetKey("condensed_graph"))
+    assert event.asset_materialization.partition == partition
+    return {k: v.value for k, v in event.asset_materialization.metadata.items()}
 
 
 def main() -> None:
@@ -40,40 +65,41 @@ def main() -> None:
                              "(default: never, the protocol's full run)")
     parser.add_argument("--archs", nargs="+", default=["gcn"])
     parser.add_argument("--condense-only", action="store_true", help="time condensation, train nothing")
+    parser.add_argument("--resume", action="store_true", help="keep partitions already measured with this protocol")
     parser.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     args = parser.parse_args()
-    device, results = pick_device(args.device), warehouse()
-    cfg = TrainConfig(epochs=args.epochs, patience=args.patience or args.epochs, lr=0.01, weight_decay=5e-4)
+    runner, results = Runner(device=args.device), warehouse()
+    patience = args.patience or args.epochs
+    report = {"ops": {"condensation_report": {"config": {
+        "archs": args.archs, "seeds": args.seeds, "epochs": args.epochs, "patience": patience}}}}
 
     archs = [] if args.condense_only else args.archs
     print(f"| dataset | setting | nodes | edges | % bytes | condense s | peak MiB | "
-          f"{''.join(f'{arch} acc | {arch} eval s | ' for arch in archs)} ({device}, {args.seeds} seeds, "
-          f"{args.epochs} epochs, patience {cfg.patience})")
+          f"{''.join(f'{arch} acc | {arch} eval s/seed | ' for arch in archs)} ({args.device}, {args.seeds} seeds, "
+          f"{args.epochs} epochs, patience {patience})")
     print("|---|---|---|---|---|---|---|" + "---|---|" * len(archs))
     for name in args.datasets:
-        data = load_dataset(name, settings.dataset(name), data_root(), graphdistill_home() / "pyg")
+        runner.ensure("dataset", name)
         for key in args.settings:
-            setting = settings.condensation_setting(key)
-            with measure(device) as condensing:
-                graph = condense(setting.method, setting.params, data, device=device)
-            common = {"dataset": name, "setting": key, "method": setting.method, "device": str(device),
-                      "code_version": code_version()}
-            rows = [{**common, "metric": metric, "value": value} for metric, value in (
-                ("condense_seconds", condensing.seconds), ("condense_peak_memory_mb", condensing.peak_memory_mb),
-                ("ratio_bytes", graph.stats["ratio_bytes"]), ("nodes", graph.num_nodes),
-                ("edges", graph.num_edges))]
+            partition = f"{name}|{key}"
+            if args.condense_only:
+                runner.run(Step(["condensed_graph"], partition))
+                meta = condensed_metadata(runner, partition)
+                print(f"| {name} | {key} | {meta['nodes']} | {meta['edges']} | {100 * meta['ratio_bytes']:.2f} | "
+                      f"{meta['wall_time_s']:.1f} | {meta['peak_memory_mb']:.0f} |", flush=True)
+                continue
+            rows = partition_rows(results, partition)
+            if not (args.resume and has_protocol(rows, args.archs, args.seeds, args.epochs, patience)):
+                runner.run(Step(["condensed_graph", "condensation_report"], partition, report))
+                rows = partition_rows(results, partition)
             cells = []
-            for arch in archs:
-                out = evaluate_condensed(graph, data, arch=arch, cfg=cfg, seeds=range(args.seeds), device=device)
-                cells += [mean_pm(out["test_acc"]), f"{out['seconds'] / args.seeds:.1f}"]
-                rows += [{**common, "metric": f"test_acc@{arch}", "value": acc, "seed": seed}
-                         for seed, acc in zip(out["seeds"], out["test_acc"])]
-                rows.append({**common, "metric": f"eval_seconds_per_seed@{arch}", "value": out["seconds"] / args.seeds})
-            results.replace_results("benchmark_condensation", f"{name}|{key}", rows)
-            size = f"{graph.num_nodes} | {graph.num_edges} | {100 * graph.stats['ratio_bytes']:.2f}"
-            print(f"| {name} | {key} | {size} | "
-                  f"{condensing.seconds:.1f} | {condensing.peak_memory_mb:.0f} | {' | '.join(cells)}"
-                  f"{' |' if cells else ''}", flush=True)
+            for position, arch in enumerate(args.archs):
+                accuracies = rows[f"test_acc@{arch}" if position else "test_acc"]
+                cells += [mean_pm(accuracies), f"{rows[f'eval_seconds@{arch}'][0] / args.seeds:.1f}"]
+            print(f"| {name} | {key} | {rows['condensed_nodes'][0]:.0f} | {rows['condensed_edges'][0]:.0f} | "
+                  f"{100 * rows['ratio_bytes'][0]:.2f} | {rows['condense_seconds'][0]:.1f} | "
+                  f"{rows['condense_peak_memory_mb'][0]:.0f} | {' | '.join(cells)} |", flush=True)
+
 
 if __name__ == "__main__":
     main()

@@ -6,8 +6,9 @@
 The warehouse is local state: a fresh checkout, CI machine or GPU lease starts with an empty
 one, and a long benchmark (ten PROTEINS split seeds with three architectures, five Coauthor
 CS student seeds) takes more than one sitting. ``save`` writes every ``benchmark_*`` row of
-the warehouse to ``benchmarks/results/<asset>.csv`` (text, so a change of numbers shows in a
-diff next to the change of code); ``load`` adds to each partition (dataset | setting) the
+the warehouse, and the rows of the reports a benchmark materializes (``condensation_report``),
+to ``benchmarks/results/<asset>.csv`` (text, so a change of numbers shows in a diff next to
+the change of code); ``load`` adds to each partition (dataset | setting) the
 seeds the warehouse does not hold yet, so ``--resume`` continues from the seeds measured
 elsewhere and two machines that ran different seeds (``--first-seed``) end up with all of
 them. A seed the warehouse already holds stays as it is (a newer local run wins) unless
@@ -25,13 +26,17 @@ from benchmarks.common import warehouse
 from resources.warehouse import RESULT_COLUMNS, DuckDBWarehouse
 
 RESULTS_DIR = Path(__file__).parent / "results"
+# Report assets whose rows a benchmark writes through the asset graph (benchmarks.condensation).
+BENCHMARKED_REPORTS = ("condensation_report",)
 SCHEMA = {"VARCHAR": pl.String, "DOUBLE": pl.Float64, "INTEGER": pl.Int32, "TIMESTAMP": pl.Datetime("us")}
 
 
 def save(results: DuckDBWarehouse, folder: Path, assets: list[str] | None = None) -> dict[str, int]:
-    """Write the rows of ``assets`` (default: every ``benchmark_*`` asset) to one CSV each,
+    """Write the rows of ``assets`` (default: every ``benchmark_*`` asset and the benchmarked
+    reports) to one CSV each,
     sorted so that an unchanged number gives an unchanged line; returns rows per asset."""
-    stored = results.query("SELECT DISTINCT asset FROM results WHERE asset LIKE 'benchmark%'")["asset"].to_list()
+    stored = results.query("SELECT DISTINCT asset FROM results WHERE asset LIKE 'benchmark%' OR list_contains(?, asset)",
+                           [list(BENCHMARKED_REPORTS)])["asset"].to_list()
     unknown = sorted(set(assets or []) - set(stored))
     if unknown:
         raise ValueError(f"no rows in the warehouse for asset(s) {unknown}; stored: {sorted(stored)}")
@@ -89,7 +94,7 @@ def load(results: DuckDBWarehouse, folder: Path, replace: bool = False) -> dict[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["save", "load"])
-    parser.add_argument("--assets", nargs="+", help="save only these assets (default: every benchmark_* asset)")
+    parser.add_argument("--assets", nargs="+", help="save only these assets (default: every benchmark_* asset and condensation_report)")
     parser.add_argument("--replace", action="store_true", help="load over the seeds the warehouse already holds")
     parser.add_argument("--folder", type=Path, default=RESULTS_DIR)
     args = parser.parse_args()

@@ -51,6 +51,7 @@ class CondensationReportConfig(Config):
     archs: list[str] | None = None
     seeds: int | None = None
     epochs: int | None = None
+    patience: int | None = None  # stop a training this many epochs after its best validation epoch
 
 
 @asset(
@@ -71,11 +72,13 @@ def condensation_report(context: AssetExecutionContext, config: CondensationRepo
     from kernels.evaluate.condensed import evaluate_condensed
 
     keys = context.partition_key.keys_by_dimension
-    overrides = {k: v for k, v in config.model_dump().items() if v is not None}
+    overrides = {k: v for k, v in config.model_dump().items() if v is not None and k != "patience"}
     protocol = CondensationEvaluation(**settings.settings().condensation_evaluation.model_dump() | overrides)
-    context.log.info(f"protocol: {', '.join(protocol.archs)} x {protocol.seeds} seeds x {protocol.epochs} epochs"
+    patience = config.patience or protocol.epochs
+    context.log.info(f"protocol: {', '.join(protocol.archs)} x {protocol.seeds} seeds x {protocol.epochs} epochs, "
+                     f"patience {patience}"
                      f"{' (run-config overrides: ' + ', '.join(overrides) + ')' if overrides else ''}")
-    cfg = TrainConfig(epochs=protocol.epochs, patience=protocol.epochs, lr=0.01, weight_decay=5e-4)
+    cfg = TrainConfig(epochs=protocol.epochs, patience=patience, lr=0.01, weight_decay=5e-4)
     stats, method = condensed_graph.stats, condensed_graph.method
     common = {"dataset": keys["dataset"], "setting": keys["setting"], "method": method,
               "code_version": code_version(), "run_id": context.run.run_id}
@@ -84,6 +87,9 @@ def condensation_report(context: AssetExecutionContext, config: CondensationRepo
                                  ("condensed_edges", "edges"), ("condense_seconds", "seconds"),
                                  ("condense_peak_memory_mb", "peak_memory_mb")) if stat in stats]
     rows.append(common | {"metric": "ratio", "value": float(condensed_graph.params["ratio"]), "seed": 0})
+    # The protocol travels with the accuracies, so a quick run is never mistaken for a full one.
+    rows += [common | {"metric": metric, "value": float(value), "seed": 0}
+             for metric, value in (("eval_epochs", protocol.epochs), ("eval_patience", patience))]
     table, headline = [], {}
     with device.scope(0) as dev:
         for position, arch in enumerate(protocol.archs):

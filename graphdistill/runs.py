@@ -42,16 +42,18 @@ class Step:
 
 
 class Runner:
-    """Materializes steps into the instance at ``$DAGSTER_HOME`` with quiet terminal output."""
+    """Materializes steps into the instance at ``$DAGSTER_HOME`` with quiet terminal output,
+    on the resources' ``device`` (``auto`` picks CUDA where there is one)."""
 
-    def __init__(self, verbose: bool = False, force: bool = False) -> None:
+    def __init__(self, verbose: bool = False, force: bool = False, device: str = "auto") -> None:
         from dagster import DagsterInstance
 
-        from definitions import defs
+        from definitions import build_definitions, defs
 
         ensure_dagster_home()
 
-        self.defs, self.verbose, self.force = defs, verbose, force
+        self.defs = defs if device == "auto" else build_definitions(device)
+        self.verbose, self.force = verbose, force
         self.instance = DagsterInstance.get()
         self.seconds: dict[tuple[str, str | None], float] = {}
 

@@ -25,11 +25,26 @@ def test_teacher_and_student_benchmarks_print_tables_and_write_rows(tmp_path):
     assert counts["benchmark_teachers"] == 2 * 2 * 2  # teachers x seeds x (val, test)
     assert counts["benchmark_students"] > 0
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as conn:
-        condensation = dict(conn.execute("SELECT metric, count(*) FROM results WHERE asset = 'benchmark_condensation' "
+        condensation = dict(conn.execute("SELECT metric, count(*) FROM results WHERE asset = 'condensation_report' "
                                          "GROUP BY metric").fetchall())
-    # Per setting: accuracy per seed, evaluation seconds, condensation seconds and memory, size.
-    assert condensation == {"test_acc@gcn": 2 * 2, "eval_seconds_per_seed@gcn": 2, "condense_seconds": 2,
-                            "condense_peak_memory_mb": 2, "ratio_bytes": 2, "nodes": 2, "edges": 2}
+    # The benchmark's rows are the asset path's: per setting, GCN accuracy per seed, evaluation
+    # and condensation seconds, memory, size and the protocol it ran.
+    assert condensation == {"test_acc": 2 * 2, "eval_seconds@gcn": 2, "condense_seconds": 2,
+                            "condense_peak_memory_mb": 2, "ratio_bytes": 2, "condensed_nodes": 2,
+                            "condensed_edges": 2, "ratio": 2, "eval_epochs": 2, "eval_patience": 2}
+    from dagster import AssetKey, DagsterInstance
+
+    with DagsterInstance.from_config(str(tmp_path / "dagster")) as instance:
+        assert instance.get_materialized_partitions(AssetKey("condensation_report")) == {
+            "sbm-small|random-r0.5", "sbm-small|kcenter-r0.5"}
+        runs = len(instance.get_runs())
+    # --resume keeps partitions measured with the same protocol: no new run, the same table.
+    done = subprocess.run([sys.executable, "-m", "benchmarks.condensation", "--datasets", "sbm-small", "--seeds", "2",
+                           "--device", "cpu", "--settings", "random-r0.5", "kcenter-r0.5", "--epochs", "20",
+                           "--resume"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0 and "| sbm-small | kcenter-r0.5 |" in done.stdout, done.stderr[-2000:]
+    with DagsterInstance.from_config(str(tmp_path / "dagster")) as instance:
+        assert len(instance.get_runs()) == runs
 
     # --resume adds the missing seed and leaves the stored ones as they were written.
     before = _seed_rows(tmp_path, "benchmark_students", "glnn-sage")
