@@ -5,7 +5,6 @@ import json
 from dagster import AssetExecutionContext, AssetIn, Config, MaterializeResult, MetadataValue, Output, asset
 
 from dg_assets.checks import CONDENSED_GRAPH_CHECKS
-
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
 from dg_assets.partitions import dataset_x_condensation, from_dataset
 from dg_assets.versions import source_version

@@ -3,7 +3,6 @@
 from dagster import AssetExecutionContext, Output, asset
 
 from dg_assets.checks import DATASET_CHECKS
-
 from dg_assets.partitions import dataset_partitions
 from dg_assets.versions import source_version
 from resources.raw_data import RawDataSource

@@ -115,8 +115,8 @@ def leaderboard(context: AssetExecutionContext, warehouse: DuckDBWarehouse, repo
     return MaterializeResult(metadata=metadata)
 
 
-# Runs the leaderboard's eager condition: a report materialized (from the UI, a backfill or
-# the graphdistill command) refreshes the leaderboard once the daemon runs (`make dev`).
+# Evaluates the leaderboard's automation condition: a report materialized (from the UI, a
+# backfill or the graphdistill command) refreshes the leaderboard while the daemon runs (`make dev`).
 leaderboard_automation = AutomationConditionSensorDefinition(
     "leaderboard_automation", target=[leaderboard], default_status=DefaultSensorStatus.RUNNING,
     description="Refreshes the leaderboard after the reports it reads change.")

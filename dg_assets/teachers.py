@@ -5,7 +5,6 @@ import json
 from dagster import AssetExecutionContext, AssetIn, Output, asset
 
 from dg_assets.checks import TEACHER_CHECKS
-
 from dg_assets.evaluation import training_curves
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
 from dg_assets.partitions import dataset_x_teacher, from_dataset

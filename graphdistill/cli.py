@@ -22,6 +22,8 @@ import sys
 import warnings
 from collections.abc import Sequence
 
+from dagster import BetaWarning, PreviewWarning, SupersessionWarning
+
 from graphdistill.experiments import (
     UsageError,
     choose,
@@ -31,33 +33,24 @@ from graphdistill.experiments import (
     parse_params,
     train_experiment,
 )
-from graphdistill.runs import Runner, RunFailed, Step
+from graphdistill.runs import ASSETS, Runner, RunFailed, Step
 from resources.settings import Settings, SettingError, load_settings, user_settings_path
-
-PARTITIONED = {"dataset": ("datasets", None), "teacher": ("datasets", "teachers"),
-               "teacher_report": ("datasets", "teachers"), "student": ("datasets", "students"),
-               "student_report": ("datasets", "students"), "condensed_graph": ("datasets", "condensation"),
-               "condensation_report": ("datasets", "condensation"), "graph_dataset": ("graph_datasets", None),
-               "distilled_graphs": ("graph_datasets", "graph_distillation"),
-               "graph_distillation_report": ("graph_datasets", "graph_distillation")}
-
 
 def check_partition(settings: Settings, asset: str, partition: str | None) -> str | None:
     """``partition`` if it is a key of ``asset`` (``<dataset>|<setting>`` for two dimensions);
     otherwise a ``UsageError`` naming the bad part and the closest valid names."""
-    choose(asset, [*PARTITIONED, "leaderboard"], "asset")
-    if asset == "leaderboard":
+    sections = ASSETS[choose(asset, list(ASSETS), "asset")].sections
+    if not sections:
         if partition:
-            raise UsageError("leaderboard has no partitions; drop --partition")
+            raise UsageError(f"{asset} has no partitions; drop --partition")
         return None
-    first, second = PARTITIONED[asset]
-    shape = "<dataset>|<setting>" if second else "<dataset>"
-    if not partition or len(partition.split("|")) != (2 if second else 1):
+    shape = "|".join(["<dataset>", "<setting>"][:len(sections)])
+    parts = partition.split("|") if partition else []
+    if len(parts) != len(sections):
         raise UsageError(f"{asset} needs --partition {shape}, got {partition!r}")
-    parts = partition.split("|")
-    choose(parts[0], list(getattr(settings, first)), first.replace("_", " ").rstrip("s"))
-    if second:
-        choose(parts[1], list(getattr(settings, second)), f"{second.replace('_', ' ').rstrip('s')} setting")
+    for part, section, what in zip(parts, sections, (None, "setting")):
+        name = section.replace("_", " ").rstrip("s")
+        choose(part, list(getattr(settings, section)), f"{name} {what}" if what else name)
     return partition
 
 
@@ -170,8 +163,8 @@ def _run_experiment(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     # Notices about Dagster's own API stages and torch's sparse internals are not for users.
-    for category in ("BetaWarning", "PreviewWarning", "SupersessionWarning"):
-        warnings.filterwarnings("ignore", message=".*", category=getattr(__import__("dagster"), category))
+    for category in (BetaWarning, PreviewWarning, SupersessionWarning):
+        warnings.filterwarnings("ignore", category=category)
     warnings.filterwarnings("ignore", message="Sparse invariant checks")
     warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
     args, extra = _parser().parse_known_args(argv)

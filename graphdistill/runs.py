@@ -16,15 +16,30 @@ from typing import Any
 from resources.home import ensure_dagster_home
 from resources.terminal import quiet_run_config
 
-# The job that materializes each asset (its partitions definition matches the asset's).
-JOBS = {
-    "dataset": "datasets_job",
-    "teacher": "teachers_job", "teacher_report": "teachers_job",
-    "student": "students_job", "student_report": "students_job",
-    "condensed_graph": "condensation_job", "condensation_report": "condensation_job",
-    "graph_dataset": None,
-    "distilled_graphs": "graph_distillation_job", "graph_distillation_report": "graph_distillation_job",
-    "leaderboard": None,
+
+
+@dataclass(frozen=True)
+class AssetEntry:
+    """What the command needs to know of an asset: the job that materializes it (its
+    partitions definition matches the asset's; ``None``: the implicit asset job) and the
+    settings sections its partition key is made of (``datasets`` then the setting family)."""
+
+    job: str | None
+    sections: tuple[str, ...]
+
+
+ASSETS = {
+    "dataset": AssetEntry("datasets_job", ("datasets",)),
+    "teacher": AssetEntry("teachers_job", ("datasets", "teachers")),
+    "teacher_report": AssetEntry("teachers_job", ("datasets", "teachers")),
+    "student": AssetEntry("students_job", ("datasets", "students")),
+    "student_report": AssetEntry("students_job", ("datasets", "students")),
+    "condensed_graph": AssetEntry("condensation_job", ("datasets", "condensation")),
+    "condensation_report": AssetEntry("condensation_job", ("datasets", "condensation")),
+    "graph_dataset": AssetEntry(None, ("graph_datasets",)),
+    "distilled_graphs": AssetEntry("graph_distillation_job", ("graph_datasets", "graph_distillation")),
+    "graph_distillation_report": AssetEntry("graph_distillation_job", ("graph_datasets", "graph_distillation")),
+    "leaderboard": AssetEntry(None, ()),
 }
 
 
@@ -72,7 +87,7 @@ class Runner:
     def run(self, step: Step) -> None:
         from dagster import AssetKey, MultiPartitionKey
 
-        job_name = JOBS[step.assets[0]]
+        job_name = ASSETS[step.assets[0]].job
         job = self.defs.resolve_job_def(job_name) if job_name else self.defs.resolve_implicit_global_asset_job_def()
         key: Any = step.partition
         if step.partition and "|" in step.partition:

@@ -221,11 +221,19 @@ def merge_overlay(base: dict[str, Any], overlay: dict[str, Any], source: str) ->
     return merged
 
 
+def _validated(raw: dict[str, Any], source: str) -> Settings:
+    try:
+        return Settings(**raw)
+    except (ValidationError, TypeError, SettingError) as err:
+        raise SettingError(f"settings file {source} is invalid: {err}") from err
+
+
 def parse_settings(text: str, source: str = "<text>") -> Settings:
     try:
-        return Settings(**(yaml.safe_load(text) or {}))
-    except (yaml.YAMLError, ValidationError, TypeError, SettingError) as err:
+        raw = yaml.safe_load(text) or {}
+    except yaml.YAMLError as err:
         raise SettingError(f"settings file {source} is invalid: {err}") from err
+    return _validated(raw, source)
 
 
 def _mtime(path: Path) -> float | None:
@@ -243,13 +251,9 @@ def _load_settings(path: Path, _: float | None, overlay: Path, overlay_mtime: fl
     if not path.exists():
         raise SettingError(f"settings file {str(path)!r} does not exist")
     raw = _read_yaml(path)
-    if overlay_mtime is not None:
-        raw = merge_overlay(raw, _read_yaml(overlay), str(overlay))
-    try:
-        return Settings(**raw)
-    except (ValidationError, TypeError, SettingError) as err:
-        sources = str(path) + (f" + {overlay}" if overlay_mtime is not None else "")
-        raise SettingError(f"settings file {sources} is invalid: {err}") from err
+    if overlay_mtime is None:
+        return _validated(raw, str(path))
+    return _validated(merge_overlay(raw, _read_yaml(overlay), str(overlay)), f"{path} + {overlay}")
 
 
 def add_user_setting(section: str, key: str, entry: dict[str, Any]) -> None:
@@ -258,8 +262,7 @@ def add_user_setting(section: str, key: str, entry: dict[str, Any]) -> None:
     path = user_settings_path()
     overlay = _read_yaml(path) if path.exists() else {}
     overlay.setdefault(section, {})[key] = entry
-    merged = merge_overlay(_read_yaml(Path(DEFAULT_SETTINGS)), overlay, str(path))
-    Settings(**merged)
+    _validated(merge_overlay(_read_yaml(Path(DEFAULT_SETTINGS)), overlay, str(path)), f"{DEFAULT_SETTINGS} + {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".{path.name}.tmp")
     staging.write_text("# Settings added by the graphdistill command; partitions like settings.yaml's.\n"

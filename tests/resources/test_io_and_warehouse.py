@@ -16,6 +16,13 @@ def test_graph_tables_round_trip(small_graph):
         assert torch.equal(back[key], small_graph[key]), key
 
 
+def _dataset_input(key: str):
+    """The input context of a step reading partition ``key`` of the ``dataset`` asset."""
+    asset = AssetKey("dataset")
+    return build_input_context(asset_key=asset, partition_key=key,
+                               upstream_output=build_output_context(asset_key=asset, partition_key=key))
+
+
 def _contexts(key: str = "cora"):
     asset = AssetKey("teacher")
     out = build_output_context(asset_key=asset, partition_key=key)
@@ -99,9 +106,7 @@ def test_artifacts_live_on_object_storage_by_config(small_graph):
     graphs = GraphTableIOManager(root=root)
     asset = AssetKey("dataset")
     graphs.handle_output(build_output_context(asset_key=asset, partition_key="sbm"), small_graph)
-    loaded = graphs.load_input(build_input_context(asset_key=asset, partition_key="sbm",
-                                                   upstream_output=build_output_context(asset_key=asset,
-                                                                                        partition_key="sbm")))
+    loaded = graphs.load_input(_dataset_input("sbm"))
     assert torch.equal(loaded.x, small_graph.x) and torch.equal(loaded.edge_index, small_graph.edge_index)
 
     trained = train_node_classifier("mlp", {"hidden": 8}, small_graph, TrainConfig(epochs=2), seed=0)
@@ -123,10 +128,8 @@ def test_graph_tables_from_two_writes_are_refused(tmp_path, small_graph):
     manager.handle_output(build_output_context(asset_key=asset, partition_key="a"), small_graph)
     manager.handle_output(build_output_context(asset_key=asset, partition_key="b"), small_graph)
     shutil.copy(tmp_path / "dataset/a/nodes.parquet", tmp_path / "dataset/b/nodes.parquet")
-    inp = build_input_context(asset_key=asset, partition_key="b",
-                              upstream_output=build_output_context(asset_key=asset, partition_key="b"))
     with pytest.raises(ArtifactError, match=r"dataset/b.*different writes"):
-        manager.load_input(inp)
+        manager.load_input(_dataset_input("b"))
 
 
 def _condensed_contexts(setting: str, dataset: str = "cora"):
@@ -200,10 +203,8 @@ def test_a_graph_table_recorded_for_another_dataset_is_refused(tmp_path, small_g
     asset = AssetKey("dataset")
     manager.handle_output(build_output_context(asset_key=asset, partition_key="a"), small_graph)
     shutil.copytree(tmp_path / "dataset/a", tmp_path / "dataset/b")
-    inp = build_input_context(asset_key=asset, partition_key="b",
-                              upstream_output=build_output_context(asset_key=asset, partition_key="b"))
     with pytest.raises(ArtifactError, match=r"belongs to 'dataset' partition 'a'.*requested 'dataset' partition 'b'"):
-        manager.load_input(inp)
+        manager.load_input(_dataset_input("b"))
 
 
 def test_no_two_configured_partitions_share_an_artifact_path(tmp_path):
