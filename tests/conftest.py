@@ -1,6 +1,7 @@
 """Shared fixtures: the real data root (skipping when absent) and small seeded graphs."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,12 @@ from resources.home import data_root
 
 DATA_ROOT = data_root()
 REPO = Path(__file__).resolve().parent.parent
+
+
+def home_env(home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a subprocess whose state lives under ``home``: both homes are set,
+    because ``make test`` exports the repository's ``DAGSTER_HOME`` to every child."""
+    return os.environ | {"GRAPHDISTILL_HOME": str(home), "DAGSTER_HOME": str(Path(home) / "dagster")} | extra
 
 
 def require_real_data(*parts: str) -> Path:

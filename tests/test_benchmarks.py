@@ -1,16 +1,15 @@
 """The benchmark scripts run end to end on the small synthetic graph and fill the warehouse."""
-import os
 import subprocess
 import sys
 
 import duckdb
 import pytest
 
-from tests.conftest import REPO, require_real_data
+from tests.conftest import REPO, home_env, require_real_data
 
 
 def test_teacher_and_student_benchmarks_print_tables_and_write_rows(tmp_path):
-    env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path)}
+    env = home_env(tmp_path)
     runs = [["benchmarks.teachers", "--teachers", "mlp", "gcn"],
             ["benchmarks.students", "--students", "glnn-sage", "ffg2m-sage-ind"],
             ["benchmarks.condensation", "--settings", "random-r0.5", "kcenter-r0.5", "--epochs", "20"]]
@@ -69,7 +68,7 @@ def _seed_rows(home, asset: str, setting: str) -> dict[int, list[tuple]]:
 
 def test_graph_distillation_benchmark_reports_every_seed(tmp_path):
     require_real_data("tu", "MUTAG")
-    env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path)}
+    env = home_env(tmp_path)
     command = [sys.executable, "-m", "benchmarks.graph_distillation", "--datasets", "MUTAG", "--settings",
                "mirage-l2", "random-g20", "--matched", "random", "--epochs", "5", "--archs", "gin"]
     done = subprocess.run([*command, "--seeds", "2"], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
@@ -104,13 +103,13 @@ def test_graph_distillation_benchmark_reports_every_seed(tmp_path):
     # Another home runs split seed 3 alone; its saved rows complete the first home's seeds.
     other = tmp_path / "other"
     done = subprocess.run([*command, "--seeds", "4", "--first-seed", "3"], cwd=REPO,
-                          env=os.environ | {"GRAPHDISTILL_HOME": str(other)}, capture_output=True, text=True,
+                          env=home_env(other), capture_output=True, text=True,
                           timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert sorted(_seed_rows(other, "benchmark_graph_distillation", "mirage-val")) == [3]
     for action, home in (("save", other), ("load", tmp_path)):
         done = subprocess.run([sys.executable, "-m", "benchmarks.published", action, "--folder", str(other / "saved")],
-                              cwd=REPO, env=os.environ | {"GRAPHDISTILL_HOME": str(home)}, capture_output=True,
+                              cwd=REPO, env=home_env(home), capture_output=True,
                               text=True, timeout=600)
         assert done.returncode == 0, done.stderr[-2000:]
     merged = _seed_rows(tmp_path, "benchmark_graph_distillation", "mirage-val")

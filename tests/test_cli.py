@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, require_real_data
+from tests.conftest import REPO, home_env, require_real_data
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 
 
 def test_materialize_dataset_then_teacher_from_the_cli(tmp_path):
     require_real_data("planetoid", "ind.cora.x")
-    env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    env = home_env(tmp_path)
     (tmp_path / "dagster").mkdir()
     for select, partition in [("dataset", "cora"), ("teacher", "cora|gcn")]:
         done = subprocess.run([DAGSTER, "asset", "materialize", "-f", "definitions.py", "--select", select,
@@ -25,7 +25,7 @@ def test_materialize_dataset_then_teacher_from_the_cli(tmp_path):
 
 
 def test_unknown_partition_from_the_cli_names_it(tmp_path):
-    env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    env = home_env(tmp_path)
     (tmp_path / "dagster").mkdir()
     done = subprocess.run([DAGSTER, "asset", "materialize", "-f", "definitions.py", "--select", "dataset",
                            "--partition", "imagenet"], cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
@@ -38,7 +38,7 @@ GRAPHDISTILL = str(Path(sys.executable).parent / "graphdistill")
 
 
 def _graphdistill(tmp_path, *args: str) -> subprocess.CompletedProcess:
-    env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    env = home_env(tmp_path)
     (tmp_path / "dagster").mkdir(exist_ok=True)
     return subprocess.run([GRAPHDISTILL, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
 
@@ -84,8 +84,7 @@ def test_demo_ends_with_the_summary_table_and_no_debug_lines(tmp_path):
     env = {"GRAPHDISTILL_SETTINGS": str(_short_training_settings(tmp_path))}
     done = subprocess.run([GRAPHDISTILL, "demo", "--dataset", "sbm-small", "--report-seeds", "1",
                            "--report-epochs", "5"], cwd=REPO, capture_output=True, text=True, timeout=600,
-                          env=os.environ | env | {"GRAPHDISTILL_HOME": str(tmp_path),
-                                                  "DAGSTER_HOME": str(tmp_path / "dagster")})
+                          env=home_env(tmp_path, **env))
     assert done.returncode == 0, done.stderr[-3000:]
     out = done.stdout + done.stderr
     assert " DEBUG " not in out and "STEP_OUTPUT" not in out
@@ -140,7 +139,7 @@ def test_dev_server_stops_within_seconds_of_ctrl_c(tmp_path):
     from tests.servers import free_port
 
     port = free_port()
-    env = os.environ | {"GRAPHDISTILL_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path / "dagster")}
+    env = home_env(tmp_path)
     proc = subprocess.Popen([GRAPHDISTILL, "dev", "--port", str(port)], cwd=REPO, env=env, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

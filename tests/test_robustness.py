@@ -12,7 +12,7 @@ import yaml
 from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
 
 from resources.settings import DEFAULT_SETTINGS
-from tests.conftest import REPO
+from tests.conftest import REPO, home_env
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 
@@ -36,8 +36,7 @@ def _set_mlp_training(home: Path, train: dict) -> None:
 
 
 def _env(home: Path, **extra) -> dict:
-    return os.environ | {"GRAPHDISTILL_HOME": str(home), "DAGSTER_HOME": str(home / "dagster"),
-                         "GRAPHDISTILL_SETTINGS": str(home / "settings.yaml"), "PYTHONUNBUFFERED": "1", **extra}
+    return home_env(home, GRAPHDISTILL_SETTINGS=str(home / "settings.yaml"), PYTHONUNBUFFERED="1", **extra)
 
 
 def _materialize(home: Path, select: str, partition: str, **popen) -> subprocess.Popen:

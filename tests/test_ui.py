@@ -1,7 +1,6 @@
 """The web UI as users drive it: `dagster dev` (webserver + daemon, as `make dev`) started once,
 a backfill over GraphQL as the UI sends it, and headless Chromium launching a partition's
 materialization and reading its metadata."""
-import os
 import shutil
 import time
 from pathlib import Path
@@ -14,7 +13,7 @@ from dg_assets import all_asset_checks, all_assets
 from dg_assets.datasets import dataset
 from resources import local_resources
 from resources.settings import DEFAULT_SETTINGS
-from tests.conftest import REPO
+from tests.conftest import REPO, home_env
 from tests.servers import dagster_server, graphql
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -64,8 +63,7 @@ def dev_home(tmp_path_factory) -> Path:
 def dagster_dev(dev_home):
     """The URL of `dagster dev` (webserver + daemon) on ``dev_home``, started once for
     this module's tests."""
-    env = os.environ | {"GRAPHDISTILL_HOME": str(dev_home), "DAGSTER_HOME": str(dev_home / "dagster"),
-                        "GRAPHDISTILL_SETTINGS": str(dev_home / "settings.yaml")}
+    env = home_env(dev_home, GRAPHDISTILL_SETTINGS=str(dev_home / "settings.yaml"))
     with dagster_server("dagster dev", env) as url:
         # The UI's first-visit newsletter dialog can open over any dialog of the test; marking
         # it seen on the server is what its "Skip" button does.
