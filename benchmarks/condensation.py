@@ -19,23 +19,9 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks.common import mean_pm, warehouse
+from benchmarks.common import backfill, mean_pm, warehouse
 from graphdistill.runs import Runner, Step
 from resources.settings import load_settings
-from resources.warehouse import DuckDBWarehouse
-
-ROWS_SQL = """
-SELECT metric, seed, value FROM results
-WHERE asset = 'condensation_report' AND partition = ? ORDER BY metric, seed
-"""
-
-
-def partition_rows(results: DuckDBWarehouse, partition: str) -> dict[str, list[float]]:
-    """The report rows of ``partition``: metric -> values in seed order."""
-    rows: dict[str, list[float]] = {}
-    for metric, _, value in results.query(ROWS_SQL, [partition]).rows():
-        rows.setdefault(metric, []).append(value)
-    return rows
 
 
 def has_protocol(rows: dict[str, list[float]], archs: list[str], seeds: int, epochs: int, patience: int) -> bool:
@@ -88,10 +74,9 @@ def main() -> None:
                 print(f"| {name} | {key} | {meta['nodes']} | {meta['edges']} | {100 * meta['ratio_bytes']:.2f} | "
                       f"{meta['wall_time_s']:.1f} | {meta['peak_memory_mb']:.0f} |", flush=True)
                 continue
-            rows = partition_rows(results, partition)
-            if not (args.resume and has_protocol(rows, args.archs, args.seeds, args.epochs, patience)):
-                runner.run(Step(["condensed_graph", "condensation_report"], partition, report))
-                rows = partition_rows(results, partition)
+            rows = backfill(runner, results, ["condensed_graph", "condensation_report"], partition, report,
+                            lambda rows: args.resume and has_protocol(rows, args.archs, args.seeds, args.epochs,
+                                                                      patience))
             cells = []
             for position, arch in enumerate(args.archs):
                 accuracies = rows[f"test_acc@{arch}" if position else "test_acc"]

@@ -6,7 +6,8 @@
 The warehouse is local state: a fresh checkout, CI machine or GPU lease starts with an empty
 one, and a long benchmark (ten PROTEINS split seeds with three architectures, five Coauthor
 CS student seeds) takes more than one sitting. ``save`` writes every ``benchmark_*`` row of
-the warehouse, and the rows of the reports a benchmark materializes (``condensation_report``),
+the warehouse, and the rows of the reports the benchmarks materialize (``teacher_report``,
+``student_report``, ``condensation_report``),
 to ``benchmarks/results/<asset>.csv`` (text, so a change of numbers shows in a diff next to
 the change of code); ``load`` adds to each partition (dataset | setting) the
 seeds the warehouse does not hold yet, so ``--resume`` continues from the seeds measured
@@ -26,8 +27,8 @@ from benchmarks.common import warehouse
 from resources.warehouse import RESULT_COLUMNS, DuckDBWarehouse
 
 RESULTS_DIR = Path(__file__).parent / "results"
-# Report assets whose rows a benchmark writes through the asset graph (benchmarks.condensation).
-BENCHMARKED_REPORTS = ("condensation_report",)
+# Report assets whose rows the benchmarks write through the asset graph.
+BENCHMARKED_REPORTS = ("teacher_report", "student_report", "condensation_report")
 SCHEMA = {"VARCHAR": pl.String, "DOUBLE": pl.Float64, "INTEGER": pl.Int32, "TIMESTAMP": pl.Datetime("us")}
 
 
@@ -94,7 +95,7 @@ def load(results: DuckDBWarehouse, folder: Path, replace: bool = False) -> dict[
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=["save", "load"])
-    parser.add_argument("--assets", nargs="+", help="save only these assets (default: every benchmark_* asset and condensation_report)")
+    parser.add_argument("--assets", nargs="+", help="save only these assets (default: every benchmark_* asset and the benchmarked reports)")
     parser.add_argument("--replace", action="store_true", help="load over the seeds the warehouse already holds")
     parser.add_argument("--folder", type=Path, default=RESULTS_DIR)
     args = parser.parse_args()

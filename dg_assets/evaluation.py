@@ -1,7 +1,10 @@
 """Evaluation reports: rows in the DuckDB ``results`` table, markdown tables as metadata."""
 
+import statistics
+
 from dagster import (
     AssetExecutionContext,
+    AssetIn,
     AutomationCondition,
     AutomationConditionSensorDefinition,
     DefaultSensorStatus,
@@ -10,8 +13,11 @@ from dagster import (
     asset,
 )
 
-from dg_assets.partitions import dataset_x_student, dataset_x_teacher
+from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
+from dg_assets.partitions import dataset_x_student, dataset_x_teacher, from_dataset, from_teacher
+from dg_assets.seeds import ReportSeedsConfig, plain_mlp_test_acc, student_at_seed, teacher_at_seed
 from dg_assets.versions import source_version
+from resources.device import TorchDevice
 from resources.provenance import code_version
 from resources.reports import ReportStore
 from resources.settings import SettingsStore
@@ -19,7 +25,8 @@ from resources.tables import format_mean_std, markdown_table, students_chosen_ma
 from resources.warehouse import DuckDBWarehouse
 
 REPORTED_METRICS = ("train_acc", "val_acc", "test_acc", "ind_test_acc", "tran_test_acc",
-                    "teacher_test_acc", "teacher_ind_test_acc", "inference_ms", "teacher_inference_ms", "diverged")
+                    "teacher_test_acc", "teacher_ind_test_acc", "mlp_test_acc", "inference_ms", "teacher_inference_ms",
+                    "diverged")
 
 
 def training_curves(context: AssetExecutionContext, trained, reports: ReportStore) -> dict:
@@ -31,47 +38,86 @@ def training_curves(context: AssetExecutionContext, trained, reports: ReportStor
     return reports.write_png("training_curves", png, folder=f"training_curves/{asset}/{partition.replace('|', '/')}")
 
 
-def write_report(context: AssetExecutionContext, asset: str, trained, method: str,
+def write_report(context: AssetExecutionContext, asset: str, runs: list, method: str,
                  warehouse: DuckDBWarehouse) -> MaterializeResult:
-    """Replace this partition's rows in ``results`` with ``trained``'s metrics."""
+    """Replace this partition's rows in ``results`` with the metrics of ``runs`` (one trained
+    model per seed, the materialized one first)."""
     keys = context.partition_key.keys_by_dimension
-    run = trained.run
     rows = [
         {"dataset": keys["dataset"], "setting": keys["setting"], "method": method, "metric": metric,
-         "value": trained.metrics[metric], "seed": run.get("seed"), "seconds": run.get("wall_time_s"),
-         "device": run.get("device"), "code_version": code_version(), "run_id": context.run.run_id}
-        for metric in REPORTED_METRICS if metric in trained.metrics
+         "value": trained.metrics[metric], "seed": trained.run.get("seed"), "seconds": trained.run.get("wall_time_s"),
+         "device": trained.run.get("device"), "code_version": code_version(), "run_id": context.run.run_id}
+        for trained in runs for metric in REPORTED_METRICS if metric in trained.metrics
     ]
     written = warehouse.replace_results(asset, context.partition_key, rows)
-    table = markdown_table(["metric", "value"], [[r["metric"], f"{r['value']:.4f}"] for r in rows])
+    values: dict[str, list[float]] = {}
+    for row in rows:
+        values.setdefault(row["metric"], []).append(row["value"])
+    table = markdown_table(["metric", f"mean ± std over {len(runs)} seeds" if len(runs) > 1 else "value"],
+                           [[metric, _summary(metric, v)] for metric, v in values.items()])
     return MaterializeResult(metadata={"report": MetadataValue.md(table), "rows_written": written,
-                                       "test_acc": round(trained.metrics["test_acc"], 4)})
+                                       "seeds": len(runs), "test_acc": round(statistics.mean(values["test_acc"]), 4)})
+
+
+def _summary(metric: str, values: list[float]) -> str:
+    """Mean ± sample std of one metric's values: accuracies in percent, other metrics as they are."""
+    std = statistics.stdev(values) if len(values) > 1 else None
+    if metric.endswith("_acc"):
+        return format_mean_std(statistics.mean(values), std, len(values)) + " %"
+    return f"{statistics.mean(values):.4g}" + (f" ± {std:.2g}" if std is not None else "")
+
+
+def further_seeds(context: AssetExecutionContext, first, seeds: int, train_at) -> list:
+    """``first`` (the materialized model) and ``train_at(offset)`` for the next ``seeds - 1``
+    seeds, each logged with its test accuracy."""
+    runs = [first]
+    for offset in range(1, seeds):
+        runs.append(train_at(offset))
+        context.log.info(f"seed {offset + 1}/{seeds} (seed {runs[-1].run['seed']}): "
+                         f"test acc {100 * runs[-1].metrics['test_acc']:.2f}")
+    return runs
 
 
 @asset(
     partitions_def=dataset_x_teacher,
+    ins={"dataset": AssetIn(partition_mapping=from_dataset)},
+    pool=GPU_POOL,
+    op_tags=GPU_OP_TAGS,
     kinds={"duckdb"},
     group_name="teachers",
     owners=["team:graphdistill"],
-    code_version=source_version("dg_assets/evaluation.py"),
+    code_version=source_version("dg_assets/evaluation.py", "dg_assets/seeds.py"),
 )
-def teacher_report(context: AssetExecutionContext, teacher, warehouse: DuckDBWarehouse) -> MaterializeResult:
-    """Teacher accuracy on train/val/test nodes, written to the warehouse."""
-    return write_report(context, "teacher_report", teacher, teacher.model, warehouse)
+def teacher_report(context: AssetExecutionContext, config: ReportSeedsConfig, teacher, dataset, device: TorchDevice,
+                   settings: SettingsStore, warehouse: DuckDBWarehouse) -> MaterializeResult:
+    """Teacher accuracy on train/val/test nodes, written to the warehouse (over ``seeds`` seeds)."""
+    key = context.partition_key.keys_by_dimension["setting"]
+    runs = further_seeds(context, teacher, config.seeds,
+                         lambda offset: teacher_at_seed(dataset, key, settings, device, offset, context.log.info))
+    return write_report(context, "teacher_report", runs, teacher.model, warehouse)
 
 
 @asset(
     partitions_def=dataset_x_student,
+    ins={"dataset": AssetIn(partition_mapping=from_dataset), "teacher": AssetIn(partition_mapping=from_teacher)},
+    pool=GPU_POOL,
+    op_tags=GPU_OP_TAGS,
     kinds={"duckdb"},
     group_name="students",
     owners=["team:graphdistill"],
-    code_version=source_version("dg_assets/evaluation.py"),
+    code_version=source_version("dg_assets/evaluation.py", "dg_assets/seeds.py"),
 )
-def student_report(context: AssetExecutionContext, student, warehouse: DuckDBWarehouse,
-                   settings: SettingsStore) -> MaterializeResult:
-    """Student accuracy (inductive: on held-out and observed test nodes) beside its teacher's."""
-    method = settings.student(context.partition_key.keys_by_dimension["setting"]).method
-    return write_report(context, "student_report", student, method, warehouse)
+def student_report(context: AssetExecutionContext, config: ReportSeedsConfig, student, teacher, dataset,
+                   device: TorchDevice, settings: SettingsStore, warehouse: DuckDBWarehouse) -> MaterializeResult:
+    """Student accuracy (inductive: on held-out and observed test nodes) beside its teacher's
+    and a same-size MLP's trained on labels alone (over ``seeds`` seeds)."""
+    key = context.partition_key.keys_by_dimension["setting"]
+    setting = settings.student(key)
+    student.metrics["mlp_test_acc"] = plain_mlp_test_acc(dataset, setting.validated(key), student.run["seed"],
+                                                         device, context.log.info)
+    runs = further_seeds(context, student, config.seeds, lambda offset: student_at_seed(
+        dataset, teacher, key, settings, device, offset, context.log.info))
+    return write_report(context, "student_report", runs, setting.method, warehouse)
 
 
 @asset(

@@ -35,13 +35,15 @@ def student(context: AssetExecutionContext, dataset, teacher, device: TorchDevic
     keys = context.partition_key.keys_by_dimension
     setting = settings.student(keys["setting"])
     cfg = setting.validated(keys["setting"])
+    seed = cfg.seed + device.seed
     with device.scope(cfg.seed) as dev, measure(dev) as run:
-        trained = distill(setting.method, setting.params, dataset, teacher, device=dev, log=context.log.info)
+        trained = distill(setting.method, setting.params | {"seed": seed}, dataset, teacher, device=dev,
+                          log=context.log.info)
     # Full-graph inference time of both models, so reports can weigh accuracy against speed.
     graph = dataset.edge_index
     trained.metrics["inference_ms"] = 1000 * inference_seconds(trained.module(), trained.inputs(dataset), graph)
     trained.metrics["teacher_inference_ms"] = 1000 * inference_seconds(teacher.module(), dataset.x, graph)
-    trained.run = run.metadata() | {"seed": cfg.seed + device.seed, "teacher": setting.teacher}
+    trained.run = run.metadata() | {"seed": seed, "teacher": setting.teacher}
     yield Output(trained, metadata={k: round(v, 4) for k, v in trained.metrics.items()} | trained.run
                  | {"method": setting.method, "mode": cfg.mode, "hyperparameters": json.dumps(setting.model_dump())}
                  | training_curves(context, trained, reports))

@@ -17,9 +17,9 @@ from tests.conftest import require_real_data
 ASSETS = [dataset, teacher, teacher_report, student, student_report, leaderboard]
 
 
-def _run(selection, key, resources, instance, raise_on_error=True):
+def _run(selection, key, resources, instance, raise_on_error=True, run_config=None):
     return materialize([*ASSETS, *all_asset_checks], selection=selection, partition_key=key, resources=resources,
-                       instance=instance, raise_on_error=raise_on_error)
+                       instance=instance, raise_on_error=raise_on_error, run_config=run_config)
 
 
 def _failure_text(result) -> str:
@@ -189,3 +189,40 @@ def test_a_new_report_makes_the_running_automation_request_the_leaderboard(tmp_p
          instance)
     after = evaluate_automation_conditions(defs=defs, instance=instance, cursor=quiet.cursor)
     assert after.get_num_requested(AssetKey("leaderboard")) == 1
+
+
+def test_reports_over_seeds_score_what_the_assets_train_at_those_seeds(tmp_path, instance):
+    """A report with ``seeds: N`` holds one row per metric and seed; seed k's numbers are those
+    of the teacher or student materialized at seed k (one path for every number)."""
+    from resources.device import TorchDevice
+
+    settings = yaml.safe_load(Path(DEFAULT_SETTINGS).read_text())
+    settings["teachers"]["sage"]["train"] |= {"epochs": 15}
+    settings["students"]["ffg2m-sage-ind"]["params"] |= {"hidden": 32, "train": {"epochs": 15, "patience": 15}}
+    path = tmp_path / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=str(path))
+    teacher_key = MultiPartitionKey({"dataset": "sbm-small", "setting": "sage"})
+    student_key = MultiPartitionKey({"dataset": "sbm-small", "setting": "ffg2m-sage-ind"})
+    _run([dataset], "sbm-small", resources, instance)
+    _run([teacher, teacher_report], teacher_key, resources, instance,
+         run_config={"ops": {"teacher_report": {"config": {"seeds": 3}}}})
+    _run([student, student_report], student_key, resources, instance,
+         run_config={"ops": {"student_report": {"config": {"seeds": 2}}}})
+
+    def report(asset: str) -> dict[tuple[str, int], float]:
+        rows = resources["warehouse"].query("SELECT metric, seed, value FROM results WHERE asset = ?", [asset])
+        return {(r["metric"], r["seed"]): r["value"] for r in rows.iter_rows(named=True)}
+
+    teachers, students = report("teacher_report"), report("student_report")
+    assert {seed for metric, seed in teachers if metric == "test_acc"} == {0, 1, 2}
+    assert {seed for metric, seed in students if metric == "test_acc"} == {0, 1}
+    assert all(("mlp_test_acc", seed) in students and ("ind_test_acc", seed) in students for seed in (0, 1))
+
+    reseeded = resources | {"device": TorchDevice(kind="cpu", seed=1)}
+    result = _run([teacher], teacher_key, reseeded, instance)
+    assert result.asset_materializations_for_node("teacher")[0].metadata["test_acc"].value == round(
+        teachers[("test_acc", 1)], 4)
+    result = _run([student], student_key, reseeded, instance)
+    assert result.asset_materializations_for_node("student")[0].metadata["ind_test_acc"].value == round(
+        students[("ind_test_acc", 1)], 4)
