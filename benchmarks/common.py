@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import statistics
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import torch
 
 from resources import graphdistill_home
+from resources.settings import Settings
 from resources.warehouse import DuckDBWarehouse
 
 if TYPE_CHECKING:
@@ -28,6 +30,15 @@ def pick_device(name: str) -> torch.device:
 
 def warehouse() -> DuckDBWarehouse:
     return DuckDBWarehouse(path=str(graphdistill_home() / "warehouse.duckdb"))
+
+
+def applicable(settings: Settings, section: str, dataset: str, keys: list[str]) -> list[str]:
+    """The settings of ``keys`` that apply to ``dataset`` (its partitions); the others are
+    named on stderr, so a benchmark over every setting skips ``cora|clustgdd-r0.001``."""
+    kept = [key for key in keys if settings.applies(section, dataset, key)]
+    if len(kept) < len(keys):
+        print(f"{dataset}: skipping {[key for key in keys if key not in kept]} (not configured for it)", file=sys.stderr)
+    return kept
 
 
 def report_rows(results: DuckDBWarehouse, report: str, partition: str) -> dict[str, list[float]]:

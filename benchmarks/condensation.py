@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import argparse
 
-from benchmarks.common import backfill, mean_pm, warehouse
+from benchmarks.common import applicable, backfill, mean_pm, warehouse
 from graphdistill.runs import Runner, Step
 from resources.settings import load_settings
 
@@ -66,7 +66,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|" + "---|---|" * len(archs))
     for name in args.datasets:
         runner.ensure("dataset", name)
-        for key in args.settings:
+        for key in applicable(settings, "condensation", name, args.settings):
             partition = f"{name}|{key}"
             if args.condense_only:
                 runner.run(Step(["condensed_graph"], partition))

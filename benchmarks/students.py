@@ -22,7 +22,7 @@ import statistics
 
 import polars as pl
 
-from benchmarks.common import REAL_DATASETS, backfill, mean_pm, pick_device, warehouse
+from benchmarks.common import REAL_DATASETS, applicable, backfill, mean_pm, pick_device, warehouse
 from graphdistill.runs import Runner
 from resources.settings import load_settings
 from resources.tables import students_chosen_markdown
@@ -47,7 +47,7 @@ def main() -> None:
     print("|---|---|---|" + "---|" * (len(SHOWN) + 1))
     for name in args.datasets:
         runner.ensure("dataset", name)
-        for key in args.students:
+        for key in applicable(settings, "students", name, args.students):
             setting = settings.student(key)
             runner.ensure("teacher", f"{name}|{setting.teacher}")
             rows = backfill(runner, results, ["student", "student_report"], f"{name}|{key}", report,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from benchmarks.common import REAL_DATASETS, backfill, mean_pm, pick_device, warehouse
+from benchmarks.common import REAL_DATASETS, applicable, backfill, mean_pm, pick_device, warehouse
 from graphdistill.runs import Runner
 from resources.settings import load_settings
 
@@ -37,7 +37,7 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for name in args.datasets:
         runner.ensure("dataset", name)
-        for key in args.teachers:
+        for key in applicable(settings, "teachers", name, args.teachers):
             rows = backfill(runner, results, ["teacher", "teacher_report"], f"{name}|{key}", report,
                             lambda rows: args.resume and len(rows.get("test_acc", [])) == args.seeds)
             print(f"| {name} | {key} | {mean_pm(rows['test_acc'])} | {mean_pm(rows['val_acc'])} | "

@@ -6,7 +6,7 @@ from dagster import AssetExecutionContext, AssetIn, Config, MaterializeResult, M
 
 from dg_assets.checks import CONDENSED_GRAPH_CHECKS
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
-from dg_assets.partitions import dataset_x_condensation, from_dataset
+from dg_assets.partitions import condensation_reads_dataset, dataset_x_condensation, split_key
 from dg_assets.versions import source_version
 from resources.device import TorchDevice
 from resources.provenance import code_version
@@ -17,7 +17,7 @@ from resources.warehouse import DuckDBWarehouse
 
 @asset(
     partitions_def=dataset_x_condensation,
-    ins={"dataset": AssetIn(partition_mapping=from_dataset)},
+    ins={"dataset": AssetIn(partition_mapping=condensation_reads_dataset)},
     pool=GPU_POOL,
     op_tags=GPU_OP_TAGS,
     kinds={"pytorch"},
@@ -31,7 +31,7 @@ def condensed_graph(context: AssetExecutionContext, dataset, device: TorchDevice
     from kernels.condense import condense
     from kernels.evaluate import measure
 
-    key = context.partition_key.keys_by_dimension["setting"]
+    _, key = split_key(context.partition_key)
     setting = settings.condensation(key)
     cfg = setting.validated(key)
     with device.scope(cfg.seed) as dev, measure(dev) as run:
@@ -55,7 +55,7 @@ class CondensationReportConfig(Config):
 
 @asset(
     partitions_def=dataset_x_condensation,
-    ins={"dataset": AssetIn(partition_mapping=from_dataset)},
+    ins={"dataset": AssetIn(partition_mapping=condensation_reads_dataset)},
     pool=GPU_POOL,
     op_tags=GPU_OP_TAGS,
     kinds={"pytorch", "duckdb"},
@@ -70,7 +70,7 @@ def condensation_report(context: AssetExecutionContext, config: CondensationRepo
     from kernels.evaluate import TrainConfig
     from kernels.evaluate.condensed import evaluate_condensed
 
-    keys = context.partition_key.keys_by_dimension
+    dataset_name, setting_key = split_key(context.partition_key)
     overrides = {k: v for k, v in config.model_dump().items() if v is not None and k != "patience"}
     protocol = CondensationEvaluation(**settings.settings().condensation_evaluation.model_dump() | overrides)
     patience = config.patience or protocol.epochs
@@ -79,7 +79,7 @@ def condensation_report(context: AssetExecutionContext, config: CondensationRepo
                      f"{' (run-config overrides: ' + ', '.join(overrides) + ')' if overrides else ''}")
     cfg = TrainConfig(epochs=protocol.epochs, patience=patience, lr=0.01, weight_decay=5e-4)
     stats, method = condensed_graph.stats, condensed_graph.method
-    common = {"dataset": keys["dataset"], "setting": keys["setting"], "method": method,
+    common = {"dataset": dataset_name, "setting": setting_key, "method": method,
               "code_version": code_version(), "run_id": context.run.run_id}
     rows = [common | {"metric": metric, "value": float(stats[stat]), "seed": 0, "seconds": stats["seconds"]}
             for metric, stat in (("ratio_bytes", "ratio_bytes"), ("condensed_nodes", "nodes"),

@@ -14,7 +14,14 @@ from dagster import (
 )
 
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
-from dg_assets.partitions import dataset_x_student, dataset_x_teacher, from_dataset, from_teacher
+from dg_assets.partitions import (
+    dataset_x_student,
+    dataset_x_teacher,
+    split_key,
+    student_reads_dataset,
+    student_reads_teacher,
+    teacher_reads_dataset,
+)
 from dg_assets.seeds import ReportSeedsConfig, plain_mlp_test_acc, student_at_seed, teacher_at_seed
 from dg_assets.versions import source_version
 from resources.device import TorchDevice
@@ -42,9 +49,9 @@ def write_report(context: AssetExecutionContext, asset: str, runs: list, method:
                  warehouse: DuckDBWarehouse) -> MaterializeResult:
     """Replace this partition's rows in ``results`` with the metrics of ``runs`` (one trained
     model per seed, the materialized one first)."""
-    keys = context.partition_key.keys_by_dimension
+    dataset_name, setting_key = split_key(context.partition_key)
     rows = [
-        {"dataset": keys["dataset"], "setting": keys["setting"], "method": method, "metric": metric,
+        {"dataset": dataset_name, "setting": setting_key, "method": method, "metric": metric,
          "value": trained.metrics[metric], "seed": trained.run.get("seed"), "seconds": trained.run.get("wall_time_s"),
          "device": trained.run.get("device"), "code_version": code_version(), "run_id": context.run.run_id}
         for trained in runs for metric in REPORTED_METRICS if metric in trained.metrics
@@ -80,7 +87,7 @@ def further_seeds(context: AssetExecutionContext, first, seeds: int, train_at) -
 
 @asset(
     partitions_def=dataset_x_teacher,
-    ins={"dataset": AssetIn(partition_mapping=from_dataset)},
+    ins={"dataset": AssetIn(partition_mapping=teacher_reads_dataset)},
     pool=GPU_POOL,
     op_tags=GPU_OP_TAGS,
     kinds={"duckdb"},
@@ -91,7 +98,7 @@ def further_seeds(context: AssetExecutionContext, first, seeds: int, train_at) -
 def teacher_report(context: AssetExecutionContext, config: ReportSeedsConfig, teacher, dataset, device: TorchDevice,
                    settings: SettingsStore, warehouse: DuckDBWarehouse) -> MaterializeResult:
     """Teacher accuracy on train/val/test nodes, written to the warehouse (over ``seeds`` seeds)."""
-    key = context.partition_key.keys_by_dimension["setting"]
+    _, key = split_key(context.partition_key)
     runs = further_seeds(context, teacher, config.seeds,
                          lambda offset: teacher_at_seed(dataset, key, settings, device, offset, context.log.info))
     return write_report(context, "teacher_report", runs, teacher.model, warehouse)
@@ -99,7 +106,8 @@ def teacher_report(context: AssetExecutionContext, config: ReportSeedsConfig, te
 
 @asset(
     partitions_def=dataset_x_student,
-    ins={"dataset": AssetIn(partition_mapping=from_dataset), "teacher": AssetIn(partition_mapping=from_teacher)},
+    ins={"dataset": AssetIn(partition_mapping=student_reads_dataset),
+         "teacher": AssetIn(partition_mapping=student_reads_teacher)},
     pool=GPU_POOL,
     op_tags=GPU_OP_TAGS,
     kinds={"duckdb"},
@@ -111,7 +119,7 @@ def student_report(context: AssetExecutionContext, config: ReportSeedsConfig, st
                    device: TorchDevice, settings: SettingsStore, warehouse: DuckDBWarehouse) -> MaterializeResult:
     """Student accuracy (inductive: on held-out and observed test nodes) beside its teacher's
     and a same-size MLP's trained on labels alone (over ``seeds`` seeds)."""
-    key = context.partition_key.keys_by_dimension["setting"]
+    _, key = split_key(context.partition_key)
     setting = settings.student(key)
     student.metrics["mlp_test_acc"] = plain_mlp_test_acc(dataset, setting.validated(key), student.run["seed"],
                                                          device, context.log.info)

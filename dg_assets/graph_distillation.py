@@ -6,7 +6,12 @@ import statistics
 from dagster import AssetExecutionContext, AssetIn, MaterializeResult, MetadataValue, asset
 
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
-from dg_assets.partitions import from_dataset, graph_dataset_partitions, graph_dataset_x_distillation
+from dg_assets.partitions import (
+    distillation_reads_graph_dataset,
+    graph_dataset_partitions,
+    graph_dataset_x_distillation,
+    split_key,
+)
 from dg_assets.versions import source_version
 from resources.device import TorchDevice
 from resources.provenance import code_version
@@ -37,7 +42,7 @@ def graph_dataset(context: AssetExecutionContext, settings: SettingsStore, raw_d
 
 @asset(
     partitions_def=graph_dataset_x_distillation,
-    ins={"graph_dataset": AssetIn(partition_mapping=from_dataset)},
+    ins={"graph_dataset": AssetIn(partition_mapping=distillation_reads_graph_dataset)},
     kinds={"pytorch"},
     group_name="graph_distillation",
     owners=["team:graphdistill"],
@@ -47,7 +52,7 @@ def distilled_graphs(context: AssetExecutionContext, graph_dataset, settings: Se
     """Distilled training set per split seed (Mirage trees or a coreset); CPU work, no GNN training."""
     from kernels.graph_condense.per_split import distill_per_split
 
-    key = context.partition_key.keys_by_dimension["setting"]
+    _, key = split_key(context.partition_key)
     setting = settings.graph_distillation(key)
     seeds = range(settings.settings().graph_distillation_evaluation.seeds)
     distilled = distill_per_split(setting.method, setting.params, graph_dataset.graphs(), seeds,
@@ -76,7 +81,7 @@ def accuracy_vs_bytes(dataset: str, metric: str, warehouse: DuckDBWarehouse, rep
 
 @asset(
     partitions_def=graph_dataset_x_distillation,
-    ins={"graph_dataset": AssetIn(partition_mapping=from_dataset)},
+    ins={"graph_dataset": AssetIn(partition_mapping=distillation_reads_graph_dataset)},
     pool=GPU_POOL,
     op_tags=GPU_OP_TAGS,
     kinds={"pytorch", "duckdb"},
@@ -92,12 +97,12 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
     from kernels.graph_condense.evaluate import train_on_distilled
     from kernels.graphs import GraphTrainConfig
 
-    keys = context.partition_key.keys_by_dimension
+    dataset_name, setting_key = split_key(context.partition_key)
     protocol = settings.settings().graph_distillation_evaluation
     graphs = graph_dataset.graphs()
     classes = int(graph_dataset.y.max()) + 1
     summary = distilled_graphs.summary()
-    common = {"dataset": keys["dataset"], "setting": keys["setting"], "method": distilled_graphs.method,
+    common = {"dataset": dataset_name, "setting": setting_key, "method": distilled_graphs.method,
               "device": str(device.torch_device()), "code_version": code_version(), "run_id": context.run.run_id}
     rows = [common | {"metric": metric, "value": float(summary[field]), "seed": 0, "seconds": summary["seconds"]}
             for metric, field in (("bytes_fraction", "bytes_fraction"), ("distilled_bytes", "nbytes"),
@@ -120,6 +125,6 @@ def graph_distillation_report(context: AssetExecutionContext, distilled_graphs, 
             table.append([arch, format_mean_std(statistics.fmean(accs), std, len(accs)), len(accs)])
     written = warehouse.replace_results("graph_distillation_report", context.partition_key, rows)
     report = markdown_table(["architecture", "test acc (%)", "seeds"], table)
-    plot = accuracy_vs_bytes(keys["dataset"], "test_acc", warehouse, reports)
+    plot = accuracy_vs_bytes(dataset_name, "test_acc", warehouse, reports)
     return MaterializeResult(metadata={"report": MetadataValue.md(report), "rows_written": written,
                                        "bytes_fraction": summary["bytes_fraction"]} | plot)

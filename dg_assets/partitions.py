@@ -1,50 +1,47 @@
-"""Partitions of the asset graph, read from the settings file (the one place they are declared)."""
+"""Partitions of the asset graph, read from the settings file (the one place they are declared).
 
-from dagster import (
-    DimensionPartitionMapping,
-    IdentityPartitionMapping,
-    MultiPartitionMapping,
-    MultiPartitionsDefinition,
-    MultiToSingleDimensionPartitionMapping,
-    StaticPartitionMapping,
-    StaticPartitionsDefinition,
-)
+A setting's partitions are the ``<dataset>|<setting>`` pairs it applies to
+(``Settings.partition_keys``), not the product of every dataset with every setting: a
+setting may name its datasets, and only meaningful pairs are offered in the UI, in backfills
+and in the nightly schedules.
+"""
+
+from dagster import StaticPartitionMapping, StaticPartitionsDefinition
 
 from resources.settings import load_settings
 
 _SETTINGS = load_settings()
 
+
+def split_key(partition_key: str) -> tuple[str, str]:
+    """``(dataset, setting)`` of a ``<dataset>|<setting>`` partition key."""
+    dataset, _, setting = partition_key.partition("|")
+    return dataset, setting
+
+
+def _reads_dataset(partitions: StaticPartitionsDefinition) -> StaticPartitionMapping:
+    """Each ``<dataset>|<setting>`` partition reads the partition of its dataset."""
+    by_dataset: dict[str, list[str]] = {}
+    for key in partitions.get_partition_keys():
+        by_dataset.setdefault(split_key(key)[0], []).append(key)
+    return StaticPartitionMapping(by_dataset)
+
+
 dataset_partitions = StaticPartitionsDefinition(list(_SETTINGS.datasets))
-teacher_setting_partitions = StaticPartitionsDefinition(list(_SETTINGS.teachers))
+dataset_x_teacher = StaticPartitionsDefinition(_SETTINGS.partition_keys("teachers"))
+dataset_x_student = StaticPartitionsDefinition(_SETTINGS.partition_keys("students"))
+dataset_x_condensation = StaticPartitionsDefinition(_SETTINGS.partition_keys("condensation"))
+graph_dataset_partitions = StaticPartitionsDefinition(list(_SETTINGS.graph_datasets))
+graph_dataset_x_distillation = StaticPartitionsDefinition(_SETTINGS.partition_keys("graph_distillation"))
 
-# Keys look like "cora|gcn": Dagster joins dimension keys in sorted dimension-name order.
-dataset_x_teacher = MultiPartitionsDefinition(
-    {"dataset": dataset_partitions, "setting": teacher_setting_partitions}
-)
-
-# A dataset x setting partition reads the dataset partition of the same name.
-from_dataset = MultiToSingleDimensionPartitionMapping(partition_dimension_name="dataset")
-
-student_setting_partitions = StaticPartitionsDefinition(list(_SETTINGS.students))
-dataset_x_student = MultiPartitionsDefinition(
-    {"dataset": dataset_partitions, "setting": student_setting_partitions}
-)
+teacher_reads_dataset = _reads_dataset(dataset_x_teacher)
+student_reads_dataset = _reads_dataset(dataset_x_student)
+condensation_reads_dataset = _reads_dataset(dataset_x_condensation)
+distillation_reads_graph_dataset = _reads_dataset(graph_dataset_x_distillation)
 
 # A student partition "cora|glnn-sage" reads the teacher partition "cora|sage" named in its setting.
 _students_by_teacher: dict[str, list[str]] = {}
-for _key, _student in _SETTINGS.students.items():
-    _students_by_teacher.setdefault(_student.teacher, []).append(_key)
-from_teacher = MultiPartitionMapping({
-    "dataset": DimensionPartitionMapping("dataset", IdentityPartitionMapping()),
-    "setting": DimensionPartitionMapping("setting", StaticPartitionMapping(_students_by_teacher)),
-})
-
-condensation_setting_partitions = StaticPartitionsDefinition(list(_SETTINGS.condensation))
-dataset_x_condensation = MultiPartitionsDefinition(
-    {"dataset": dataset_partitions, "setting": condensation_setting_partitions}
-)
-
-graph_dataset_partitions = StaticPartitionsDefinition(list(_SETTINGS.graph_datasets))
-graph_dataset_x_distillation = MultiPartitionsDefinition(
-    {"dataset": graph_dataset_partitions, "setting": StaticPartitionsDefinition(list(_SETTINGS.graph_distillation))}
-)
+for _key in dataset_x_student.get_partition_keys():
+    _dataset, _setting = split_key(_key)
+    _students_by_teacher.setdefault(f"{_dataset}|{_SETTINGS.students[_setting].teacher}", []).append(_key)
+student_reads_teacher = StaticPartitionMapping(_students_by_teacher)

@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, AssetIn, Output, asset
 from dg_assets.checks import STUDENT_CHECKS
 from dg_assets.evaluation import training_curves
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
-from dg_assets.partitions import dataset_x_student, from_dataset, from_teacher
+from dg_assets.partitions import dataset_x_student, split_key, student_reads_dataset, student_reads_teacher
 from dg_assets.versions import source_version
 from resources.device import TorchDevice
 from resources.reports import ReportStore
@@ -16,7 +16,7 @@ from resources.settings import SettingsStore
 
 @asset(
     partitions_def=dataset_x_student,
-    ins={"dataset": AssetIn(partition_mapping=from_dataset), "teacher": AssetIn(partition_mapping=from_teacher)},
+    ins={"dataset": AssetIn(partition_mapping=student_reads_dataset), "teacher": AssetIn(partition_mapping=student_reads_teacher)},
     pool=GPU_POOL,
     op_tags=GPU_OP_TAGS,
     kinds={"pytorch"},
@@ -32,9 +32,9 @@ def student(context: AssetExecutionContext, dataset, teacher, device: TorchDevic
     from kernels.evaluate.latency import inference_seconds
     from kernels.students import distill
 
-    keys = context.partition_key.keys_by_dimension
-    setting = settings.student(keys["setting"])
-    cfg = setting.validated(keys["setting"])
+    _, key = split_key(context.partition_key)
+    setting = settings.student(key)
+    cfg = setting.validated(key)
     seed = cfg.seed + device.seed
     with device.scope(cfg.seed) as dev, measure(dev) as run:
         trained = distill(setting.method, setting.params | {"seed": seed}, dataset, teacher, device=dev,

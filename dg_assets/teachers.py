@@ -7,7 +7,7 @@ from dagster import AssetExecutionContext, AssetIn, Output, asset
 from dg_assets.checks import TEACHER_CHECKS
 from dg_assets.evaluation import training_curves
 from dg_assets.gpu import GPU_OP_TAGS, GPU_POOL
-from dg_assets.partitions import dataset_x_teacher, from_dataset
+from dg_assets.partitions import dataset_x_teacher, split_key, teacher_reads_dataset
 from dg_assets.versions import source_version
 from resources.device import TorchDevice
 from resources.reports import ReportStore
@@ -16,7 +16,7 @@ from resources.settings import SettingsStore
 
 @asset(
     partitions_def=dataset_x_teacher,
-    ins={"dataset": AssetIn(partition_mapping=from_dataset)},
+    ins={"dataset": AssetIn(partition_mapping=teacher_reads_dataset)},
     pool=GPU_POOL,
     op_tags=GPU_OP_TAGS,
     kinds={"pytorch"},
@@ -31,9 +31,9 @@ def teacher(context: AssetExecutionContext, dataset, device: TorchDevice, settin
     from kernels.data.stats import content_hash
     from kernels.evaluate import measure, train_node_classifier
 
-    keys = context.partition_key.keys_by_dimension
-    setting = settings.teacher(keys["setting"])
-    _, train_cfg = setting.validated(keys["setting"])
+    _, key = split_key(context.partition_key)
+    setting = settings.teacher(key)
+    _, train_cfg = setting.validated(key)
     with device.scope(setting.seed) as dev, measure(dev) as run:
         trained = train_node_classifier(setting.model, setting.params, dataset, train_cfg,
                                         seed=setting.seed + device.seed, device=dev, log=context.log.info)

@@ -51,6 +51,10 @@ def check_partition(settings: Settings, asset: str, partition: str | None) -> st
     for part, section, what in zip(parts, sections, (None, "setting")):
         name = section.replace("_", " ").rstrip("s")
         choose(part, list(getattr(settings, section)), f"{name} {what}" if what else name)
+    if len(parts) == 2 and not settings.applies(sections[1], *parts):
+        keys = [k for k in settings.partition_keys(sections[1]) if k.endswith(f"|{parts[1]}")]
+        raise UsageError(f"{sections[1]} setting {parts[1]!r} does not apply to dataset {parts[0]!r}; "
+                         f"its partitions: {keys}")
     return partition
 
 

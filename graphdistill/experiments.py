@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from resources.settings import (
     CondensationSetting,
     Settings,
+    ScopedSetting,
     SettingError,
     StudentSetting,
     TeacherSetting,
@@ -103,14 +104,15 @@ def _check_params(params: dict[str, Any], allowed: Sequence[str], what: str) -> 
         choose(name, list(allowed), f"parameter of {what}")
 
 
-def _register(settings: Settings, section: str, model: type[BaseModel], dataset: str, name: str,
+def _register(settings: Settings, section: str, model: type[ScopedSetting], dataset: str, name: str,
               entry: dict[str, Any]) -> Experiment:
-    """The configured key of an identical entry, or ``name`` (made unique) added to the overlay."""
+    """The configured key of an identical entry that applies to ``dataset``, or ``name`` (made
+    unique) added to the overlay."""
     choose(dataset, list(settings.datasets), "dataset")
     candidate = model(**entry)
-    table: dict[str, BaseModel] = getattr(settings, section)
+    table: dict[str, ScopedSetting] = getattr(settings, section)
     for key, existing in table.items():
-        if existing.model_dump() == candidate.model_dump():
+        if existing.same_as(candidate) and settings.applies(section, dataset, key):
             return Experiment(section, dataset, key, entry, added=False)
     unique, n = name, 2
     while unique in table:

@@ -85,17 +85,13 @@ class Runner:
             self.run(Step([asset], partition))
 
     def run(self, step: Step) -> None:
-        from dagster import AssetKey, MultiPartitionKey
+        from dagster import AssetKey
 
         job_name = ASSETS[step.assets[0]].job
         job = self.defs.resolve_job_def(job_name) if job_name else self.defs.resolve_implicit_global_asset_job_def()
-        key: Any = step.partition
-        if step.partition and "|" in step.partition:
-            dataset, setting = step.partition.split("|")
-            key = MultiPartitionKey({"dataset": dataset, "setting": setting})
         config = quiet_run_config(self.verbose) | (step.run_config or {})
         start = time.perf_counter()
-        result = job.execute_in_process(run_config=config, instance=self.instance, partition_key=key,
+        result = job.execute_in_process(run_config=config, instance=self.instance, partition_key=step.partition,
                                         asset_selection=[AssetKey(a) for a in step.assets], raise_on_error=False)
         for asset in step.assets:
             self.seconds[(asset, step.partition)] = time.perf_counter() - start

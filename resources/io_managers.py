@@ -23,7 +23,6 @@ from dagster import (
     ConfigurableIOManager,
     DagsterInvariantViolationError,
     InputContext,
-    MultiPartitionKey,
     OutputContext,
 )
 from upath import UPath
@@ -64,10 +63,8 @@ class _PathIOManager(ConfigurableIOManager):
 
 
 def _key_parts(key: str) -> list[str]:
-    if isinstance(key, MultiPartitionKey):
-        # Dimension order is fixed (sorted names), e.g. dataset/setting.
-        return [key.keys_by_dimension[d] for d in sorted(key.keys_by_dimension)]
-    return [key]
+    """``cora|gcn`` -> ``["cora", "gcn"]``: the dataset is a folder, the setting a file name."""
+    return key.split("|")
 
 
 def _partition_parts(context: InputContext | OutputContext) -> list[str]:

@@ -41,14 +41,29 @@ class SettingError(ValueError):
     """An unknown or invalid setting; the message names it and lists what is allowed."""
 
 
-class MethodSetting(BaseModel):
+class ScopedSetting(BaseModel):
+    """A setting that may name the ``datasets`` it applies to (default: every dataset of its
+    family): only those dataset x setting pairs become partitions, so a budget meant for an
+    ogbn-arxiv-sized graph is not offered on Cora."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    datasets: list[str] | None = None
+
+    def applies_to(self, dataset: str) -> bool:
+        return self.datasets is None or dataset in self.datasets
+
+    def same_as(self, other: ScopedSetting) -> bool:
+        """The same hyperparameters, whatever datasets each applies to."""
+        return self.model_dump(exclude={"datasets"}) == other.model_dump(exclude={"datasets"})
+
+
+class MethodSetting(ScopedSetting):
     """A registered ``method`` with its ``params``, validated by that family's registry.
 
     ``registry`` is ``"module:NAME"`` of the family's ``Registry``; importing it lazily keeps
     torch out of definition loading.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     kind: ClassVar[str]
     registry: ClassVar[str]
     method: str
@@ -63,10 +78,9 @@ class MethodSetting(BaseModel):
             raise SettingError(f"{self.kind} setting {key!r}: {err}") from err
 
 
-class TeacherSetting(BaseModel):
+class TeacherSetting(ScopedSetting):
     """A teacher: a registered ``model`` with its ``params``, the ``train`` config and a seed."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     model: str
     params: dict[str, Any] = Field(default_factory=dict)
     train: dict[str, Any] = Field(default_factory=dict)
@@ -153,6 +167,11 @@ class GraphDistillationEvaluation(BaseModel):
         return self.lr_by_arch.get(arch, self.lr)
 
 
+# Each setting section and the dataset section its partitions pair it with.
+SCOPES = {"teachers": "datasets", "students": "datasets", "condensation": "datasets",
+          "graph_distillation": "graph_datasets"}
+
+
 def _lookup(table: dict[str, S], key: str, what: str) -> S:
     if key not in table:
         raise SettingError(f"unknown {what} {key!r}; choose one of {sorted(table)}")
@@ -178,6 +197,29 @@ class Settings(BaseModel):
             if student.teacher not in self.teachers:
                 raise SettingError(f"student setting {key!r} names teacher {student.teacher!r}; "
                                    f"choose one of {sorted(self.teachers)}")
+        for section, over in SCOPES.items():
+            known = getattr(self, over)
+            for key, setting in getattr(self, section).items():
+                unknown = sorted(set(setting.datasets or []) - set(known))
+                if unknown:
+                    raise SettingError(f"{section} setting {key!r} applies to unknown {over.replace('_', ' ')} "
+                                       f"{unknown}; choose among {sorted(known)}")
+
+    def partition_keys(self, section: str) -> list[str]:
+        """``<dataset>|<setting>`` for every dataset each setting of ``section`` applies to,
+        dataset by dataset (a student also needs its teacher's partition of that dataset)."""
+        return [f"{name}|{key}" for name in getattr(self, SCOPES[section])
+                for key, setting in getattr(self, section).items() if self.applies(section, name, key)]
+
+    def applies(self, section: str, dataset: str, key: str) -> bool:
+        """Whether ``dataset|key`` is a partition of ``section``."""
+        table = getattr(self, section)
+        if key not in table:
+            raise SettingError(f"unknown {section} setting {key!r}; choose one of {sorted(table)}")
+        setting = table[key]
+        if section == "students" and not self.teachers[setting.teacher].applies_to(dataset):
+            return False
+        return setting.applies_to(dataset)
 
     def dataset(self, name: str) -> dict[str, Any]:
         return _lookup(self.datasets, name, "dataset")

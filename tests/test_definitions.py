@@ -20,14 +20,32 @@ def test_definitions_load_with_the_configured_partitions():
     assert len(partition_keys) == len(settings.datasets) * len(settings.teachers)
 
     # a student partition reads the teacher partition its setting names
-    from dagster import AssetKey, MultiPartitionKey
+    from dagster import AssetKey
 
     student = defs.resolve_assets_def("student")
-    key = MultiPartitionKey({"dataset": "cora", "setting": "glnn-sage"})
+    key = "cora|glnn-sage"
     upstream = student.get_partition_mapping(AssetKey("teacher")).get_upstream_mapped_partitions_result_for_partitions(
         student.partitions_def.empty_subset().with_partition_keys([key]), student.partitions_def,
         teacher.partitions_def)
     assert set(upstream.partitions_subset.get_partition_keys()) == {"cora|sage"}
+
+
+def test_only_the_pairs_a_setting_applies_to_are_partitions():
+    from dagster import AssetKey
+
+    from definitions import defs
+
+    condensed = defs.resolve_assets_def("condensed_graph")
+    keys = condensed.partitions_def.get_partition_keys()
+    # An ogbn-arxiv-sized budget is offered on the arxiv-sized graph only; Cora's ratios not there.
+    assert "sbm-arxiv|clustgdd-r0.005" in keys and "cora|clustgdd-r0.005" not in keys
+    assert "cora|clustgdd-r0.5" in keys and "sbm-arxiv|clustgdd-r0.5" not in keys
+    assert "cora|whole" in keys and "sbm-arxiv|whole" in keys
+    dataset = defs.resolve_assets_def("dataset")
+    upstream = condensed.get_partition_mapping(AssetKey("dataset")).get_upstream_mapped_partitions_result_for_partitions(
+        condensed.partitions_def.empty_subset().with_partition_keys(["cora|clustgdd-r0.5"]), condensed.partitions_def,
+        dataset.partitions_def)
+    assert set(upstream.partitions_subset.get_partition_keys()) == {"cora"}
 
 
 def test_kernels_never_import_dagster_and_definitions_never_import_torch():

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import yaml
-from dagster import MultiPartitionKey, materialize
+from dagster import materialize
 
 from dg_assets import all_asset_checks, all_assets
 from dg_assets.condensation import condensation_report, condensed_graph
@@ -26,7 +26,7 @@ def test_condensation_pipeline_on_the_small_synthetic_graph(tmp_path, instance):
     resources = _resources(tmp_path)
     materialize(GRAPH, selection=[dataset], partition_key="sbm-small", resources=resources, instance=instance)
     for setting in ("random-r0.5", "herding-r0.5"):
-        key = MultiPartitionKey({"dataset": "sbm-small", "setting": setting})
+        key = f"sbm-small|{setting}"
         result = materialize(GRAPH, selection=[condensed_graph, condensation_report], partition_key=key,
                              resources=resources, instance=instance)
         checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}

@@ -6,7 +6,7 @@ its own: a report that read its sibling's artifact would show the sibling's size
 from pathlib import Path
 
 import yaml
-from dagster import MultiPartitionKey, materialize
+from dagster import materialize
 
 from dg_assets import all_asset_checks, all_assets
 from dg_assets.condensation import condensation_report, condensed_graph
@@ -33,8 +33,8 @@ def _resources(tmp_path, **entries):
     return local_resources(str(tmp_path / "home"), device="cpu", settings_path=str(path))
 
 
-def _key(dataset_name: str, setting: str) -> MultiPartitionKey:
-    return MultiPartitionKey({"dataset": dataset_name, "setting": setting})
+def _key(dataset_name: str, setting: str) -> str:
+    return f"{dataset_name}|{setting}"
 
 
 def _metric(resources, asset: str, setting: str, metric: str) -> list[float]:

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 import yaml
-from dagster import MultiPartitionKey, materialize
+from dagster import materialize
 
 from dg_assets import all_asset_checks, all_assets
 from dg_assets.evaluation import graph_distillation_table
@@ -26,7 +26,7 @@ def test_mirage_on_mutag_end_to_end(tmp_path, instance):
     result = materialize(GRAPH, selection=[graph_dataset], partition_key="MUTAG", resources=resources,
                          instance=instance)
     assert result.asset_materializations_for_node("graph_dataset")[0].metadata["num_graphs"].value == 188
-    key = MultiPartitionKey({"dataset": "MUTAG", "setting": "mirage-l2"})
+    key = "MUTAG|mirage-l2"
     result = materialize(GRAPH, selection=[distilled_graphs, graph_distillation_report], partition_key=key,
                          resources=resources, instance=instance)
     meta = result.asset_materializations_for_node("distilled_graphs")[0].metadata

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from dagster import MultiPartitionKey, materialize
+from dagster import materialize
 
 from dg_assets import all_asset_checks
 from dg_assets.datasets import dataset
@@ -41,7 +41,7 @@ def test_cora_dataset_teacher_report_end_to_end(tmp_path, instance):
     assert all(e.passed for e in result.get_asset_check_evaluations())
     assert (tmp_path / "home/artifacts/dataset/cora/nodes.parquet").exists()
 
-    key = MultiPartitionKey({"dataset": "cora", "setting": "sgc"})
+    key = "cora|sgc"
     result = _run([teacher, teacher_report], key, resources, instance)
     meta = result.asset_materializations_for_node("teacher")[0].metadata
     assert meta["test_acc"].value > 0.7
@@ -73,7 +73,7 @@ def test_bad_hyperparameter_fails_and_keeps_the_good_artifact(tmp_path, instance
     home = tmp_path / "home"
     good = local_resources(str(home), device="cpu")
     _run([dataset], "sbm-small", good, instance)
-    key = MultiPartitionKey({"dataset": "sbm-small", "setting": "mlp"})
+    key = "sbm-small|mlp"
     _run([teacher], key, good, instance)
     artifact = home / "artifacts/teacher/sbm-small/mlp.pt"
     before = artifact.read_bytes()
@@ -94,7 +94,7 @@ def test_undertrained_teacher_fails_the_plain_mlp_check(tmp_path, instance):
                                                          "train": {"epochs": 1, "lr": 1.0e-6}})
     resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=path)
     _run([dataset], "sbm-small", resources, instance)
-    result = _run([teacher], MultiPartitionKey({"dataset": "sbm-small", "setting": "gcn"}), resources, instance)
+    result = _run([teacher], "sbm-small|gcn", resources, instance)
     [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "teacher_beats_plain_mlp"]
     assert not check.passed and check.severity.value == "WARN"
     assert check.metadata["plain_mlp_val_acc"].value > check.metadata["val_acc"].value
@@ -104,7 +104,7 @@ def test_an_overflowing_learning_rate_is_named(tmp_path, instance):
     path = _settings_with(tmp_path, "teachers", "gcn", {"model": "gcn", "train": {"epochs": 3, "lr": 1.0e38}})
     resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=path)
     _run([dataset], "sbm-small", resources, instance)
-    result = _run([teacher], MultiPartitionKey({"dataset": "sbm-small", "setting": "gcn"}), resources, instance,
+    result = _run([teacher], "sbm-small|gcn", resources, instance,
                   raise_on_error=False)
     assert not result.success and "lr 1e+38" in _failure_text(result)
     assert not (tmp_path / "home/artifacts/teacher/sbm-small").exists()
@@ -116,7 +116,7 @@ def test_a_diverged_teacher_is_flagged_in_its_report_and_the_leaderboard(tmp_pat
     path = _settings_with(tmp_path, "teachers", "gcn", {"model": "gcn", "train": {"epochs": 30, "lr": 1.0e6}})
     resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=path)
     _run([dataset], "sbm-small", resources, instance)
-    key = MultiPartitionKey({"dataset": "sbm-small", "setting": "gcn"})
+    key = "sbm-small|gcn"
     result = _run([teacher, teacher_report], key, resources, instance)
     [check] = [e for e in result.get_asset_check_evaluations() if e.check_name == "teacher_beats_plain_mlp"]
     assert not check.passed and check.metadata["diverged"].value is True
@@ -155,9 +155,9 @@ def test_cora_teacher_student_report(tmp_path, instance):
     path.write_text(yaml.safe_dump(settings))
     resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=str(path))
     _run([dataset], "cora", resources, instance)
-    _run([teacher], MultiPartitionKey({"dataset": "cora", "setting": "sage"}), resources, instance)
+    _run([teacher], "cora|sage", resources, instance)
 
-    key = MultiPartitionKey({"dataset": "cora", "setting": "glnn-sage"})
+    key = "cora|glnn-sage"
     result = _run([student, student_report], key, resources, instance)
     meta = result.asset_materializations_for_node("student")[0].metadata
     assert meta["teacher"].value == "sage" and meta["method"].value == "glnn"
@@ -185,7 +185,7 @@ def test_a_new_report_makes_the_running_automation_request_the_leaderboard(tmp_p
     defs = Definitions(assets=ASSETS, asset_checks=all_asset_checks, resources=resources)
     quiet = evaluate_automation_conditions(defs=defs, instance=instance)
     assert quiet.get_num_requested(AssetKey("leaderboard")) == 0
-    _run([teacher, teacher_report], MultiPartitionKey({"dataset": "sbm-small", "setting": "sgc"}), resources,
+    _run([teacher, teacher_report], "sbm-small|sgc", resources,
          instance)
     after = evaluate_automation_conditions(defs=defs, instance=instance, cursor=quiet.cursor)
     assert after.get_num_requested(AssetKey("leaderboard")) == 1
@@ -202,8 +202,8 @@ def test_reports_over_seeds_score_what_the_assets_train_at_those_seeds(tmp_path,
     path = tmp_path / "settings.yaml"
     path.write_text(yaml.safe_dump(settings))
     resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=str(path))
-    teacher_key = MultiPartitionKey({"dataset": "sbm-small", "setting": "sage"})
-    student_key = MultiPartitionKey({"dataset": "sbm-small", "setting": "ffg2m-sage-ind"})
+    teacher_key = "sbm-small|sage"
+    student_key = "sbm-small|ffg2m-sage-ind"
     _run([dataset], "sbm-small", resources, instance)
     _run([teacher, teacher_report], teacher_key, resources, instance,
          run_config={"ops": {"teacher_report": {"config": {"seeds": 3}}}})

@@ -1,7 +1,7 @@
 """The nightly schedules request exactly the missing or stale partitions."""
 from datetime import datetime
 
-from dagster import MultiPartitionKey, build_schedule_context, materialize
+from dagster import build_schedule_context, materialize
 
 from dg_assets import all_asset_checks, all_assets
 from dg_assets.datasets import dataset
@@ -29,7 +29,7 @@ def test_dataset_schedule_requests_only_missing_partitions(tmp_path, instance):
 
 def test_teacher_becomes_stale_when_its_dataset_is_rematerialized(tmp_path, instance):
     resources = local_resources(str(tmp_path / "home"), device="cpu")
-    key = MultiPartitionKey({"dataset": "sbm-small", "setting": "mlp"})
+    key = "sbm-small|mlp"
     materialize(GRAPH, selection=[dataset], partition_key="sbm-small", resources=resources, instance=instance)
     materialize(GRAPH, selection=[teacher], partition_key=key, resources=resources, instance=instance)
     everything = teacher.partitions_def.get_partition_keys()

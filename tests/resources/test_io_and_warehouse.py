@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from dagster import AssetKey, MultiPartitionKey, build_input_context, build_output_context
+from dagster import AssetKey, build_input_context, build_output_context
 
 from kernels.evaluate import TrainConfig, train_node_classifier
 from resources.graph_tables import graph_to_tables, tables_to_graph
@@ -135,7 +135,7 @@ def test_graph_tables_from_two_writes_are_refused(tmp_path, small_graph):
 def _condensed_contexts(setting: str, dataset: str = "cora"):
     from dg_assets.partitions import dataset_x_condensation
 
-    asset, key = AssetKey("condensed_graph"), MultiPartitionKey({"dataset": dataset, "setting": setting})
+    asset, key = AssetKey("condensed_graph"), f"{dataset}|{setting}"
     out = build_output_context(asset_key=asset, partition_key=key)
     inp = build_input_context(asset_key=asset, partition_key=key, asset_partitions_def=dataset_x_condensation,
                               upstream_output=out)

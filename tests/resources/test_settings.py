@@ -35,3 +35,13 @@ def test_graph_protocol_learning_rate_per_architecture():
     assert protocol.lr_for("gin") == 0.001 and protocol.lr_for("gcn") == 0.01
     with pytest.raises(SettingError, match=r"'transformer'.*\['gin', 'gcn', 'gat'\]"):
         parse_settings(base + "graph_distillation_evaluation: {lr_by_arch: {transformer: 0.001}}\n")
+
+
+def test_a_setting_names_the_datasets_it_applies_to():
+    base = "datasets: {cora: {}, big: {}}\nteachers:\n  gcn: {model: gcn}\n  wide: {model: gcn, datasets: [big]}\n"
+    settings = parse_settings(base + "students:\n  glnn: {method: glnn, teacher: wide}\n")
+    assert settings.partition_keys("teachers") == ["cora|gcn", "big|gcn", "big|wide"]
+    # A student has the partitions its teacher has on that dataset.
+    assert settings.partition_keys("students") == ["big|glnn"]
+    with pytest.raises(SettingError, match=r"'wide' applies to unknown datasets \['corra'\]; choose among \['big', 'cora'\]"):
+        parse_settings("datasets: {cora: {}, big: {}}\nteachers:\n  wide: {model: gcn, datasets: [corra]}\n")
