@@ -6,7 +6,7 @@
                                                          a condensed graph and its report
     graphdistill distil cora glnn --teacher sage [--loss js --temperature 2]
                                                          a student (and its teacher, if missing) and its report
-    graphdistill leaderboard                             every result in the warehouse
+    graphdistill leaderboard [--graph]                   every node- (graph-) classification result
     graphdistill materialize ASSET --partition KEY       any one partition
     graphdistill demo                                    Cora end to end, in a few minutes
     graphdistill dev [--port 3000]                       the web UI and daemon; Ctrl-C stops both
@@ -121,7 +121,8 @@ def _parser() -> argparse.ArgumentParser:
         if verb == "distil":
             sub.add_argument("--teacher", default="sage", help="teacher setting (default: sage)")
             sub.add_argument("--loss", help="KD loss (a kd_loss name)")
-    verbs.add_parser("leaderboard", help="rebuild and print the leaderboard")
+    board = verbs.add_parser("leaderboard", help="rebuild and print the leaderboard")
+    board.add_argument("--graph", action="store_true", help="the graph-classification leaderboard (TU datasets)")
     dev = verbs.add_parser("dev", help="the web UI and daemon (dagster dev); Ctrl-C stops them within seconds")
     dev.add_argument("--host", default="127.0.0.1")
     dev.add_argument("--port", type=int, default=3000)
@@ -190,11 +191,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(args.dataset, report_seeds=args.report_seeds, report_epochs=args.report_epochs,
                             verbose=args.verbose)
         if args.verb == "leaderboard":
-            Runner(verbose=args.verbose).run(Step(["leaderboard"], None))
+            board = "graph_leaderboard" if args.graph else "leaderboard"
+            Runner(verbose=args.verbose).run(Step([board], None))
             from dagster import AssetKey, DagsterInstance
 
             with DagsterInstance.get() as instance:
-                event = instance.get_latest_materialization_event(AssetKey("leaderboard"))
+                event = instance.get_latest_materialization_event(AssetKey(board))
             print(event.asset_materialization.metadata["leaderboard"].value)
             return 0
         partition = check_partition(load_settings(), args.asset, args.partition)

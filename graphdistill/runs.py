@@ -40,6 +40,7 @@ ASSETS = {
     "distilled_graphs": AssetEntry("graph_distillation_job", ("graph_datasets", "graph_distillation")),
     "graph_distillation_report": AssetEntry("graph_distillation_job", ("graph_datasets", "graph_distillation")),
     "leaderboard": AssetEntry(None, ()),
+    "graph_leaderboard": AssetEntry(None, ()),
 }
 
 

@@ -58,3 +58,26 @@ def test_leaderboard_chooses_the_mirage_setting_on_validation_per_split(tmp_path
     table = graph_distillation_table(warehouse)["graph_distillation"].value
     assert "| MUTAG | mirage (chosen on validation) | 5.00 | 65.00 ± 7.07 | 2 |" in table
     assert "| MUTAG | mirage-large | 50.00 | 85.00 ± 7.07 | 2 |" in table
+
+
+def test_node_and_graph_results_each_have_their_leaderboard(tmp_path):
+    """Refreshing the node leaderboard never depends on graph-level reports, and each board
+    lists only its own family's rows."""
+    from dagster import AssetKey
+
+    from dg_assets.evaluation import graph_leaderboard, leaderboard
+    from resources.reports import ReportStore
+
+    warehouse = DuckDBWarehouse(path=str(tmp_path / "w.duckdb"))
+    warehouse.replace_results("teacher_report", "cora|gcn", [
+        {"dataset": "cora", "setting": "gcn", "method": "gcn", "metric": "test_acc", "value": 0.81, "seed": 0}])
+    warehouse.replace_results("graph_distillation_report", "MUTAG|mirage-l2", [
+        {"dataset": "MUTAG", "setting": "mirage-l2", "method": "mirage", "metric": metric, "value": value, "seed": 0}
+        for metric, value in (("test_acc", 0.8), ("val_acc", 0.9), ("bytes_fraction", 0.05))])
+    assert AssetKey("graph_distillation_report") not in leaderboard.dependency_keys
+    result = materialize([leaderboard, graph_leaderboard], resources={
+        "warehouse": warehouse, "reports": ReportStore(root=str(tmp_path / "reports"))})
+    node, graph = (result.asset_materializations_for_node(name)[0].metadata["leaderboard"].value
+                   for name in ("leaderboard", "graph_leaderboard"))
+    assert "| cora | gcn | 81.00 |" in node and "MUTAG" not in node
+    assert "| MUTAG | mirage-l2 | 80.00 |" in graph and "cora" not in graph
