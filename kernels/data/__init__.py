@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 from torch_geometric.data import Data
 
+from kernels.data import benchmark_formats  # noqa: F401  (registers its formats)
 from kernels.data.formats import DATA_FORMATS
 from kernels.data.staging import DatasetError
 from kernels.data.stats import graph_summary

@@ -65,14 +65,17 @@ class GNNBenchmarkConfig(BaseModel):
     split: PerClassSplit = PerClassSplit()
 
 
-def _pyg_raw_dir(cls: type, root: Path, name: str) -> Path:
-    """Where ``cls(root, name)`` looks for raw files, read off the class's own property."""
+def pyg_raw_dir(cls: type, root: Path, **attributes: object) -> Path:
+    """Where ``cls(root, ...)`` looks for raw files, read off the class's own ``raw_dir``
+    property given the ``attributes`` its constructor would set (``name``, ...)."""
     probe = cls.__new__(cls)
-    probe.root, probe.name = str(root), name
+    probe.root = str(root)
+    for key, value in attributes.items():
+        setattr(probe, key, value)
     return Path(probe.raw_dir)
 
 
-def _build(sources: list[Path], cache: Path, make: Callable[[Path], Data]) -> Data:
+def build_from(sources: list[Path], cache: Path, make: Callable[[Path], Data]) -> Data:
     """Stage ``sources`` under a content-keyed root and build; undo the staging on failure."""
     root = cache / content_key(sources)
     fresh = not root.exists()
@@ -87,21 +90,41 @@ def _build(sources: list[Path], cache: Path, make: Callable[[Path], Data]) -> Da
         raise DatasetError(f"raw file(s) {names} could not be read: {type(err).__name__}: {err}") from err
 
 
-def _download(cache: Path, what: str, make: Callable[[Path], Data]) -> Data:
+def download_into(cache: Path, what: str, make: Callable[[Path], Data]) -> Data:
     try:
         return make(cache / "download")
     except Exception as err:
         raise DatasetError(f"{what}, and PyG could not download it: {type(err).__name__}: {err}") from err
 
 
+def staged_or_downloaded(what: str, folder: Path | None, files: list[Path], cache: Path,
+                         raw_dir: Callable[[Path], Path], make: Callable[[Path], Data]) -> Data:
+    """``make(root)`` of a PyG dataset class: with every raw file of ``files`` (all under
+    ``folder`` of the data root) staged into ``raw_dir(root)`` when they are there, through
+    PyG's own download when none is. Some but not all present: an error naming the missing."""
+    present = [f for f in files if f.exists()]
+    if not present:
+        looked = f" (looked for {[str(f.relative_to(folder)) for f in files]})" if files else ""
+        return download_into(cache, f"no raw files for {what} under {str(folder)!r}{looked}", make)
+    if len(present) < len(files):
+        missing = [str(f.relative_to(folder)) for f in files if not f.exists()]
+        raise DatasetError(f"raw files {missing} for {what} are missing from {str(folder)!r}")
+    for f in files:
+        verify_checksum(f)
+
+    def stage_and_make(root: Path) -> Data:
+        stage_files(files, raw_dir(Path(root)))
+        return make(root)
+
+    return build_from(files, cache, stage_and_make)
+
+
 @register_format("planetoid", PlanetoidConfig)
 def load_planetoid(cfg: PlanetoidConfig, data_root: Path | None, cache: Path) -> Data:
     from torch_geometric.datasets import Planetoid
 
-    cache = cache / "planetoid"
     folder = data_root / cfg.folder if data_root else None
     files = [folder / f"ind.{cfg.name.lower()}.{part}" for part in PLANETOID_PARTS] if folder else []
-    present = [f for f in files if f.exists()]
 
     def make(root: Path) -> Data:
         from torch_geometric.transforms import NormalizeFeatures
@@ -109,19 +132,8 @@ def load_planetoid(cfg: PlanetoidConfig, data_root: Path | None, cache: Path) ->
         data = Planetoid(str(root), cfg.name)[0]
         return NormalizeFeatures()(data) if cfg.normalize_features else data
 
-    if not present:
-        return _download(cache, f"no raw files for {cfg.name!r} under {str(folder)!r}", make)
-    if len(present) < len(files):
-        missing = [f.name for f in files if not f.exists()]
-        raise DatasetError(f"raw files {missing} for {cfg.name!r} are missing from {str(folder)!r}")
-    for f in files:
-        verify_checksum(f)
-
-    def stage_and_make(root: Path) -> Data:
-        stage_files(files, Path(root) / cfg.name / "raw")
-        return make(root)
-
-    return _build(files, cache, stage_and_make)
+    return staged_or_downloaded(repr(cfg.name), folder, files, cache / "planetoid",
+                                lambda root: root / cfg.name / "raw", make)
 
 
 @register_format("gnn-benchmark", GNNBenchmarkConfig)
@@ -142,13 +154,13 @@ def load_gnn_benchmark(cfg: GNNBenchmarkConfig, data_root: Path | None, cache: P
         where = f"raw file {cfg.file!r} not found under data root {str(data_root)!r}"
         if cls is None:
             raise DatasetError(f"{where}; set 'pyg_class' and 'name' to let PyG download it")
-        data = _download(cache, where, make_pyg)
+        data = download_into(cache, where, make_pyg)
     else:
         verify_checksum(source)
 
         def stage_and_make(root: Path) -> Data:
             if cls is not None:
-                stage_files([source], _pyg_raw_dir(cls, root, cfg.name))
+                stage_files([source], pyg_raw_dir(cls, root, name=cfg.name))
                 return make_pyg(root)
             stage_files([source], root / "raw")
             npz = sorted((root / "raw").glob("*.npz"))
@@ -156,7 +168,7 @@ def load_gnn_benchmark(cfg: GNNBenchmarkConfig, data_root: Path | None, cache: P
                 raise DatasetError(f"raw file {cfg.file!r} must hold exactly one .npz, found {len(npz)}")
             return read_npz(str(npz[0]), to_undirected=True)
 
-        data = _build([source], cache, stage_and_make)
+        data = build_from([source], cache, stage_and_make)
     if cfg.largest_component:
         from torch_geometric.transforms import LargestConnectedComponents
 
