@@ -19,10 +19,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from collections.abc import Sequence
-
-from dagster import BetaWarning, PreviewWarning, SupersessionWarning
 
 from graphdistill.experiments import (
     UsageError,
@@ -35,9 +32,11 @@ from graphdistill.experiments import (
 )
 from graphdistill.runs import ASSETS, Runner, RunFailed, Step
 from resources.settings import Settings, SettingError, load_settings, user_settings_path
+from resources.terminal import hide_library_notices
+
 
 def check_partition(settings: Settings, asset: str, partition: str | None) -> str | None:
-    """``partition`` if it is a key of ``asset`` (``<dataset>|<setting>`` for two dimensions);
+    """``partition`` if it is a key of ``asset`` (``<dataset>|<setting>`` for a setting family);
     otherwise a ``UsageError`` naming the bad part and the closest valid names."""
     sections = ASSETS[choose(asset, list(ASSETS), "asset")].sections
     if not sections:
@@ -167,11 +166,7 @@ def _run_experiment(args: argparse.Namespace, extra: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Notices about Dagster's own API stages and torch's sparse internals are not for users.
-    for category in (BetaWarning, PreviewWarning, SupersessionWarning):
-        warnings.filterwarnings("ignore", category=category)
-    warnings.filterwarnings("ignore", message="Sparse invariant checks")
-    warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
+    hide_library_notices()
     args, extra = _parser().parse_known_args(argv)
     if extra and args.verb not in ("train", "condense", "distil"):
         _parser().error(f"unrecognized arguments: {' '.join(extra)}")

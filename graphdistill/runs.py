@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from resources.home import ensure_dagster_home
-from resources.terminal import quiet_run_config
+from resources.terminal import hide_library_notices, quiet_run_config
 
 
 
@@ -67,6 +67,7 @@ class Runner:
         from definitions import build_definitions, defs
 
         ensure_dagster_home()
+        hide_library_notices()
 
         self.defs = defs if device == "auto" else build_definitions(device)
         self.verbose, self.force = verbose, force

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import time
+import warnings
 from typing import Any
 
 from dagster import Field, logger
@@ -20,6 +21,17 @@ from dagster import Field, logger
 LEVEL_ENV = "GRAPHDISTILL_LOG_LEVEL"
 # Materialization metadata worth a glance, in order of preference.
 HEADLINE = ("test_acc", "condensed_nodes", "nodes", "num_nodes", "graphs", "rows_written", "entries")
+
+
+def hide_library_notices() -> None:
+    """Silence notices about Dagster's own API stages and torch's sparse internals: they are
+    not for users and would scroll between the step lines of every run."""
+    from dagster import BetaWarning, PreviewWarning, SupersessionWarning
+
+    for category in (BetaWarning, PreviewWarning, SupersessionWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.filterwarnings("ignore", message="Sparse invariant checks")
+    warnings.filterwarnings("ignore", message="Sparse CSR tensor support is in beta")
 
 
 def _event_line(event: Any, step: str) -> str | None:
