@@ -17,8 +17,8 @@ def kmeans(points: Tensor, k: int, *, iters: int = 50, generator: torch.Generato
 
     An emptied cluster takes the point farthest from its centre among those whose cluster
     keeps another member, so the number of clusters (the node budget downstream) never
-    silently shrinks, even with duplicated points. ``generator`` (a CPU generator) seeds
-    the draw on the points' device.
+    silently shrinks, even with duplicated points. ``generator`` draws the seeding on CPU;
+    on another device it seeds a generator there.
 
     Returns:
         ``[n]`` long cluster ids in ``[0, k)``, on ``points``' device.
@@ -26,24 +26,19 @@ def kmeans(points: Tensor, k: int, *, iters: int = 50, generator: torch.Generato
     n = points.size(0)
     if not 1 <= k <= n:
         raise ValueError(f"k-means needs 1 <= k <= n points, got k={k}, n={n}")
-    centres, assign = _lloyd(points, k, iters, generator)
-    return _fill_empty(points, centres, assign, k)
-
-
-def _lloyd(points: Tensor, k: int, iters: int, generator: torch.Generator) -> tuple[Tensor, Tensor]:
-    device_generator = torch.Generator(points.device).manual_seed(int(torch.randint(2**62, (1,), generator=generator)))
-    centres = _plus_plus(points, k, device_generator)
+    if points.device != generator.device:
+        generator = torch.Generator(points.device).manual_seed(int(torch.randint(2**62, (1,), generator=generator)))
+    centres = _plus_plus(points, k, generator)
     assign = torch.cdist(points, centres).argmin(1)
     for _ in range(iters):
-        counts = torch.bincount(assign, minlength=k).to(points.dtype)
+        assign = _fill_empty(points, centres, assign, k)
         sums = torch.zeros_like(centres).index_add_(0, assign, points)
-        # An empty cluster keeps its centre; the fill after the loop gives it a point.
-        centres = torch.where(counts[:, None] > 0, sums / counts.clamp(min=1)[:, None], centres)
+        centres = sums / torch.bincount(assign, minlength=k).clamp(min=1)[:, None].to(points.dtype)
         new = torch.cdist(points, centres).argmin(1)
         if torch.equal(new, assign):
             break
         assign = new
-    return centres, assign
+    return _fill_empty(points, centres, assign, k)
 
 
 def _plus_plus(points: Tensor, k: int, generator: torch.Generator) -> Tensor:
@@ -56,7 +51,7 @@ def _plus_plus(points: Tensor, k: int, generator: torch.Generator) -> Tensor:
     dist = (points - points[picks[0]]).pow(2).sum(1)
     for i in range(1, k):
         weights = torch.where(dist.sum() > 0, dist, torch.ones_like(dist))
-        picks[i] = torch.multinomial(weights, 1, generator=generator)[0]
+        picks[i] = torch.multinomial(weights.double(), 1, generator=generator)[0]
         dist = torch.minimum(dist, (points - points[picks[i]]).pow(2).sum(1))
     return points[picks].clone()
 
@@ -69,7 +64,7 @@ def _fill_empty(points: Tensor, centres: Tensor, assign: Tensor, k: int) -> Tens
     if empty.numel() == 0:
         return assign
     n = points.size(0)
-    dist = (points - centres.to(points.device)[assign]).pow(2).sum(1)
+    dist = (points - centres[assign]).pow(2).sum(1)
     nearest = torch.zeros(k, dtype=dist.dtype, device=dist.device).scatter_reduce_(
         0, assign, dist, "amin", include_self=False)
     at_min = dist == nearest[assign]
