@@ -18,6 +18,22 @@ def home_env(home: Path, **extra: str) -> dict[str, str]:
     return os.environ | {"GRAPHDISTILL_HOME": str(home), "DAGSTER_HOME": str(Path(home) / "dagster")} | extra
 
 
+def short_training_settings(folder: Path) -> Path:
+    """The shipped settings with teachers and the GLNN student cut to a few epochs, written to
+    ``folder/settings.yaml`` (for ``GRAPHDISTILL_SETTINGS``)."""
+    import yaml
+
+    from resources.settings import DEFAULT_SETTINGS
+
+    settings = yaml.safe_load(Path(DEFAULT_SETTINGS).read_text())
+    for teacher in settings["teachers"].values():
+        teacher["train"] = {**teacher.get("train", {}), "epochs": 5}
+    settings["students"]["glnn-sage"]["params"]["train"] = {"epochs": 5}
+    path = Path(folder) / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    return path
+
+
 def require_real_data(*parts: str) -> Path:
     """The data root, or skip: real-data tests need the staged files (or PyG downloads)."""
     if DATA_ROOT is None or not DATA_ROOT.joinpath(*parts).exists():

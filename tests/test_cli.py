@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, home_env, require_real_data
+from tests.conftest import REPO, home_env, require_real_data, short_training_settings
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 
@@ -65,23 +65,9 @@ def test_graphdistill_lists_settings_and_materializes_with_the_assets_job(tmp_pa
         assert sorted(run.job_name for run in instance.get_runs()) == ["condensation_job", "datasets_job"]
 
 
-def _short_training_settings(tmp_path) -> Path:
-    """The shipped settings with teachers and students cut to a few epochs."""
-    import yaml
-
-    from resources.settings import DEFAULT_SETTINGS
-
-    settings = yaml.safe_load(Path(DEFAULT_SETTINGS).read_text())
-    for teacher in settings["teachers"].values():
-        teacher["train"] = {**teacher.get("train", {}), "epochs": 5}
-    settings["students"]["glnn-sage"]["params"]["train"] = {"epochs": 5}
-    path = tmp_path / "settings.yaml"
-    path.write_text(yaml.safe_dump(settings))
-    return path
-
 
 def test_demo_ends_with_the_summary_table_and_no_debug_lines(tmp_path):
-    env = {"GRAPHDISTILL_SETTINGS": str(_short_training_settings(tmp_path))}
+    env = {"GRAPHDISTILL_SETTINGS": str(short_training_settings(tmp_path))}
     done = subprocess.run([GRAPHDISTILL, "demo", "--dataset", "sbm-small", "--report-seeds", "1",
                            "--report-epochs", "5"], cwd=REPO, capture_output=True, text=True, timeout=600,
                           env=home_env(tmp_path, **env))

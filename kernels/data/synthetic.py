@@ -26,6 +26,9 @@ class SyntheticSBMConfig(BaseModel):
         num_classes: number of blocks = classes (default: 5).
         num_features: feature dimension (default: 64).
         homophily: probability that an edge stays inside its source's class (default: 0.8).
+        cross_class: whether an edge that leaves its class goes to a node of another class
+            (edge homophily = ``homophily``, down to 0: heterophilous graphs) instead of to
+            any node (edge homophily >= 1 / ``num_classes``) (default: False).
         feature_signal: scale of the class centroids relative to unit noise (default: 0.5).
         seed: generator seed (default: 0).
     """
@@ -37,13 +40,14 @@ class SyntheticSBMConfig(BaseModel):
     num_classes: int = Field(5, ge=2)
     num_features: int = Field(64, ge=1)
     homophily: float = Field(0.8, ge=0, le=1)
+    cross_class: bool = False
     feature_signal: float = Field(0.5, ge=0)
     seed: int = 0
     split: SplitConfig = FractionSplit()
 
 
 def synthetic_sbm(cfg: SyntheticSBMConfig) -> Data:
-    """Sample a homophilous SBM graph; returns ``Data(x, y, edge_index, *_mask)``."""
+    """Sample an SBM graph of the configured homophily; returns ``Data(x, y, edge_index, *_mask)``."""
     gen = torch.Generator().manual_seed(cfg.seed)
     n, c = cfg.num_nodes, cfg.num_classes
     y = torch.randint(0, c, (n,), generator=gen)
@@ -57,8 +61,13 @@ def synthetic_sbm(cfg: SyntheticSBMConfig) -> Data:
     same = torch.rand(m, generator=gen) < cfg.homophily
     pick = (torch.rand(m, generator=gen) * counts[y[src]]).long()
     dst_same = by_class[offsets[y[src]] + pick]
-    dst_any = torch.randint(0, n, (m,), generator=gen)
-    dst = torch.where(same, dst_same, dst_any)
+    if cfg.cross_class:
+        other = (y[src] + torch.randint(1, c, (m,), generator=gen)) % c
+        pick_other = (torch.rand(m, generator=gen) * counts[other]).long()
+        dst_out = by_class[offsets[other] + pick_other]
+    else:
+        dst_out = torch.randint(0, n, (m,), generator=gen)
+    dst = torch.where(same, dst_same, dst_out)
 
     edge_index, _ = remove_self_loops(torch.stack([src, dst]))
     edge_index = coalesce(to_undirected(edge_index, num_nodes=n), num_nodes=n)

@@ -37,6 +37,18 @@ def scatter_png(points: Sequence[tuple[str, float, float]], xlabel: str, ylabel:
     return _png(fig)
 
 
+def curves_png(curves: dict[str, Sequence[tuple[float, float]]], xlabel: str, ylabel: str, title: str) -> bytes:
+    """One line with markers per ``label -> [(x, y), ...]``; returns PNG bytes."""
+    fig, ax = _pyplot().subplots(figsize=(7, 4.5), dpi=110)
+    for label, points in curves.items():
+        xs, ys = zip(*sorted(points))
+        ax.plot(xs, ys, marker="o", label=label)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return _png(fig)
+
+
 def training_curves_png(history: dict[str, list[float]], title: str) -> bytes:
     """Training loss and validation accuracy per epoch, on two axes; returns PNG bytes.
 

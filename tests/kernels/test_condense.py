@@ -109,27 +109,17 @@ def test_class_budgets_are_exact_proportional_and_cover_every_class():
         class_budgets(y, 1, 3)
 
 
-def _device_path(points, k, generator):
-    """The GPU path (torch Lloyd, device k-means++, vectorised fill), run on CPU tensors."""
-    from kernels.condense.kmeans import _fill_empty, _torch_lloyd
-
-    centres, assign = _torch_lloyd(points, k, 50, generator)
-    return _fill_empty(points, centres, assign, k)
-
-
-@pytest.mark.parametrize("path", [kmeans, _device_path], ids=["cpu-sklearn", "gpu-torch"])
-def test_kmeans_returns_exactly_k_clusters_even_with_duplicates(path):
+def test_kmeans_returns_exactly_k_clusters_even_with_duplicates():
     points = torch.cat([torch.zeros(6, 2), torch.ones(2, 2)])
-    assign = path(points, 4, generator=torch.Generator().manual_seed(0))
+    assign = kmeans(points, 4, generator=torch.Generator().manual_seed(0))
     assert torch.bincount(assign, minlength=4).gt(0).all()
 
 
-@pytest.mark.parametrize("path", [kmeans, _device_path], ids=["cpu-sklearn", "gpu-torch"])
-def test_kmeans_finds_separated_blobs(path):
+def test_kmeans_finds_separated_blobs():
     gen = torch.Generator().manual_seed(0)
     blobs = torch.arange(3).repeat_interleave(20)
     points = torch.randn(60, 4, generator=gen) * 0.1 + 10 * blobs[:, None].float()
-    assign = path(points, 3, generator=torch.Generator().manual_seed(1))
+    assign = kmeans(points, 3, generator=torch.Generator().manual_seed(1))
     # One cluster per blob, whatever the cluster ids.
     assert {tuple(assign[blobs == b].unique().tolist()) for b in range(3)} == {(0,), (1,), (2,)}
 

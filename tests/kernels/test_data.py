@@ -120,6 +120,13 @@ def test_synthetic_sbm_is_seeded_homophilous_and_undirected():
     assert is_undirected(a.edge_index)
 
 
+@pytest.mark.parametrize("homophily", [0.1, 0.5])
+def test_cross_class_sbm_reaches_the_asked_homophily_even_below_chance(homophily):
+    # Four classes: edges to random nodes could not go below 0.25 edge homophily.
+    cfg = SyntheticSBMConfig(num_nodes=800, avg_degree=8, num_classes=4, homophily=homophily, cross_class=True)
+    assert abs(graph_summary(synthetic_sbm(cfg))["homophily"] - homophily) < 0.05
+
+
 def test_splits_are_disjoint_and_sized():
     data = synthetic_sbm(SyntheticSBMConfig(num_nodes=400, num_classes=4, seed=0))
     apply_split(data, PerClassSplit(train_per_class=10, val_per_class=15, seed=0))
