@@ -146,15 +146,21 @@ def test_unknown_partition_is_refused(tmp_path, instance):
         _run([dataset], "imagenet", resources, instance)
 
 
+def _short_sage_resources(tmp_path, sage_epochs: int, student: str, student_params: dict) -> dict:
+    """Local resources whose settings train the SAGE teacher ``sage_epochs`` epochs and give
+    ``student`` the ``student_params`` overrides."""
+    settings = yaml.safe_load(Path(DEFAULT_SETTINGS).read_text())
+    settings["teachers"]["sage"]["train"] |= {"epochs": sage_epochs}
+    settings["students"][student]["params"] |= student_params
+    path = tmp_path / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings))
+    return local_resources(str(tmp_path / "home"), device="cpu", settings_path=str(path))
+
+
 def test_cora_teacher_student_report(tmp_path, instance):
     """teacher -> student -> report for Cora, with the shipped keys but short training."""
     require_real_data("planetoid", "ind.cora.x")
-    settings = yaml.safe_load(Path(DEFAULT_SETTINGS).read_text())
-    settings["teachers"]["sage"]["train"] |= {"epochs": 40}
-    settings["students"]["glnn-sage"]["params"] |= {"hidden": 64, "train": {"epochs": 60, "patience": 60}}
-    path = tmp_path / "settings.yaml"
-    path.write_text(yaml.safe_dump(settings))
-    resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=str(path))
+    resources = _short_sage_resources(tmp_path, 40, "glnn-sage", {"hidden": 64, "train": {"epochs": 60, "patience": 60}})
     _run([dataset], "cora", resources, instance)
     _run([teacher], "cora|sage", resources, instance)
 
@@ -197,12 +203,8 @@ def test_reports_over_seeds_score_what_the_assets_train_at_those_seeds(tmp_path,
     of the teacher or student materialized at seed k (one path for every number)."""
     from resources.device import TorchDevice
 
-    settings = yaml.safe_load(Path(DEFAULT_SETTINGS).read_text())
-    settings["teachers"]["sage"]["train"] |= {"epochs": 15}
-    settings["students"]["ffg2m-sage-ind"]["params"] |= {"hidden": 32, "train": {"epochs": 15, "patience": 15}}
-    path = tmp_path / "settings.yaml"
-    path.write_text(yaml.safe_dump(settings))
-    resources = local_resources(str(tmp_path / "home"), device="cpu", settings_path=str(path))
+    resources = _short_sage_resources(tmp_path, 15, "ffg2m-sage-ind",
+                                      {"hidden": 32, "train": {"epochs": 15, "patience": 15}})
     teacher_key = "sbm-small|sage"
     student_key = "sbm-small|ffg2m-sage-ind"
     _run([dataset], "sbm-small", resources, instance)
