@@ -18,8 +18,10 @@ from dg_assets.partitions import (
     dataset_x_student,
     dataset_x_teacher,
     split_key,
+    student_reads_condensed,
     student_reads_dataset,
     student_reads_teacher,
+    teacher_reads_condensed,
     teacher_reads_dataset,
 )
 from dg_assets.seeds import ReportSeedsConfig, plain_mlp_test_acc, student_at_seed, teacher_at_seed
@@ -33,7 +35,7 @@ from resources.warehouse import DuckDBWarehouse
 
 REPORTED_METRICS = ("train_acc", "val_acc", "test_acc", "ind_test_acc", "tran_test_acc",
                     "teacher_test_acc", "teacher_ind_test_acc", "mlp_test_acc", "inference_ms", "teacher_inference_ms",
-                    "diverged")
+                    "diverged", "condense_seconds", "train_graph_bytes")
 
 
 def training_curves(context: AssetExecutionContext, trained, reports: ReportStore) -> dict:
@@ -87,7 +89,8 @@ def further_seeds(context: AssetExecutionContext, first, seeds: int, train_at) -
 
 @asset(
     partitions_def=dataset_x_teacher,
-    ins={"dataset": AssetIn(partition_mapping=teacher_reads_dataset)},
+    ins={"dataset": AssetIn(partition_mapping=teacher_reads_dataset),
+         "condensed_graph": AssetIn(partition_mapping=teacher_reads_condensed)},
     pool=GPU_POOL,
     op_tags=GPU_OP_TAGS,
     kinds={"duckdb"},
@@ -95,19 +98,20 @@ def further_seeds(context: AssetExecutionContext, first, seeds: int, train_at) -
     owners=["team:graphdistill"],
     code_version=source_version("dg_assets/evaluation.py", "dg_assets/seeds.py"),
 )
-def teacher_report(context: AssetExecutionContext, config: ReportSeedsConfig, teacher, dataset, device: TorchDevice,
-                   settings: SettingsStore, warehouse: DuckDBWarehouse) -> MaterializeResult:
+def teacher_report(context: AssetExecutionContext, config: ReportSeedsConfig, teacher, dataset, condensed_graph,
+                   device: TorchDevice, settings: SettingsStore, warehouse: DuckDBWarehouse) -> MaterializeResult:
     """Teacher accuracy on train/val/test nodes, written to the warehouse (over ``seeds`` seeds)."""
     _, key = split_key(context.partition_key)
-    runs = further_seeds(context, teacher, config.seeds,
-                         lambda offset: teacher_at_seed(dataset, key, settings, device, offset, context.log.info))
+    runs = further_seeds(context, teacher, config.seeds, lambda offset: teacher_at_seed(
+        dataset, condensed_graph, key, settings, device, offset, context.log.info))
     return write_report(context, "teacher_report", runs, teacher.model, warehouse)
 
 
 @asset(
     partitions_def=dataset_x_student,
     ins={"dataset": AssetIn(partition_mapping=student_reads_dataset),
-         "teacher": AssetIn(partition_mapping=student_reads_teacher)},
+         "teacher": AssetIn(partition_mapping=student_reads_teacher),
+         "condensed_graph": AssetIn(partition_mapping=student_reads_condensed)},
     pool=GPU_POOL,
     op_tags=GPU_OP_TAGS,
     kinds={"duckdb"},
@@ -116,7 +120,8 @@ def teacher_report(context: AssetExecutionContext, config: ReportSeedsConfig, te
     code_version=source_version("dg_assets/evaluation.py", "dg_assets/seeds.py"),
 )
 def student_report(context: AssetExecutionContext, config: ReportSeedsConfig, student, teacher, dataset,
-                   device: TorchDevice, settings: SettingsStore, warehouse: DuckDBWarehouse) -> MaterializeResult:
+                   condensed_graph, device: TorchDevice, settings: SettingsStore,
+                   warehouse: DuckDBWarehouse) -> MaterializeResult:
     """Student accuracy (inductive: on held-out and observed test nodes) beside its teacher's
     and a same-size MLP's trained on labels alone (over ``seeds`` seeds)."""
     _, key = split_key(context.partition_key)
@@ -124,7 +129,7 @@ def student_report(context: AssetExecutionContext, config: ReportSeedsConfig, st
     student.metrics["mlp_test_acc"] = plain_mlp_test_acc(dataset, setting.validated(key), student.run["seed"],
                                                          device, context.log.info)
     runs = further_seeds(context, student, config.seeds, lambda offset: student_at_seed(
-        dataset, teacher, key, settings, device, offset, context.log.info))
+        dataset, teacher, condensed_graph, key, settings, device, offset, context.log.info))
     return write_report(context, "student_report", runs, setting.method, warehouse)
 
 
@@ -154,7 +159,8 @@ def accuracy_table(context: AssetExecutionContext, board, graph_level: bool) -> 
     owners=["team:graphdistill"],
     automation_condition=REPORT_CHANGED,
 )
-def leaderboard(context: AssetExecutionContext, warehouse: DuckDBWarehouse, reports: ReportStore) -> MaterializeResult:
+def leaderboard(context: AssetExecutionContext, warehouse: DuckDBWarehouse, reports: ReportStore,
+                settings: SettingsStore) -> MaterializeResult:
     """Node classification: test accuracy (mean ± std over seeds) of every teacher, student and
     condensed graph on every dataset, from DuckDB."""
     from kernels.evaluate.plots import scatter_png
@@ -174,6 +180,7 @@ def leaderboard(context: AssetExecutionContext, warehouse: DuckDBWarehouse, repo
         metadata |= reports.write_png("accuracy_vs_inference", png)
     metadata |= students_chosen_table(warehouse)
     metadata |= condensation_tables(warehouse, reports)
+    metadata |= chain_table(warehouse, settings.settings(), reports)
     context.log.info(f"leaderboard over {entries} entries")
     return MaterializeResult(metadata=metadata)
 
@@ -278,6 +285,68 @@ def condensation_tables(warehouse: DuckDBWarehouse, reports: ReportStore) -> dic
             | reports.write_png("accuracy_vs_condense_seconds",
                                 scatter_png(timing, "condensation seconds", "GCN test accuracy (%)",
                                             "condensed graphs: accuracy vs cost", log_x=True)))
+
+
+CHAIN_SQL = """
+SELECT asset, dataset, setting, metric, avg(value) AS mean, stddev_samp(value) AS std, count(*) AS runs,
+       avg(seconds) AS seconds
+FROM results WHERE asset IN ('teacher_report', 'student_report') GROUP BY ALL
+"""
+
+
+def chain_costs(warehouse: DuckDBWarehouse, settings) -> list[dict]:
+    """Per dataset, each chain student (its teacher trained on a condensed graph) beside its
+    full-graph counterpart (``Settings.chain_counterparts``): student test accuracy, total
+    seconds of one seed (condensing + teacher + student), student inference time and the
+    bytes of the graph the teacher trained on. Only pairs with both reports written."""
+    stats: dict[tuple[str, str, str, str], dict] = {
+        (r["asset"], r["dataset"], r["setting"], r["metric"]): r for r in warehouse.query(CHAIN_SQL).iter_rows(named=True)}
+
+    def path(dataset: str, student: str) -> dict | None:
+        teacher = settings.students[student].teacher
+        acc = stats.get(("student_report", dataset, student, "test_acc"))
+        trained = stats.get(("teacher_report", dataset, teacher, "test_acc"))
+        if acc is None or trained is None:
+            return None
+        condense = stats.get(("teacher_report", dataset, teacher, "condense_seconds"))
+        graph_bytes = stats.get(("teacher_report", dataset, teacher, "train_graph_bytes"))
+        latency = stats.get(("student_report", dataset, student, "inference_ms"))
+        return {"setting": student, "acc": acc, "seconds": (condense["mean"] if condense else 0.0)
+                + trained["seconds"] + acc["seconds"], "inference_ms": latency["mean"] if latency else None,
+                "bytes": graph_bytes["mean"] if graph_bytes else None}
+
+    rows = []
+    for dataset in sorted({key[1] for key in stats}):
+        for chain, full in settings.chain_counterparts().items():
+            pair = path(dataset, chain), path(dataset, full)
+            if None not in pair:
+                rows.append({"dataset": dataset, "chain": pair[0], "full": pair[1]})
+    return rows
+
+
+def chain_table(warehouse: DuckDBWarehouse, settings, reports: ReportStore) -> dict:
+    """The chain table (``chain_costs``) as markdown, and student accuracy against total seconds."""
+    from kernels.evaluate.plots import scatter_png
+
+    rows = chain_costs(warehouse, settings)
+    if not rows:
+        return {}
+
+    def cells(path: dict) -> list:
+        acc = path["acc"]
+        return [path["setting"], format_mean_std(acc["mean"], acc["std"], acc["runs"]), f"{path['seconds']:.1f}",
+                "–" if path["inference_ms"] is None else f"{path['inference_ms']:.2f}",
+                "–" if path["bytes"] is None else f"{path['bytes'] / 1e6:.2f}"]
+
+    body = [[row["dataset"], *cells(row["chain"]), *cells(row["full"])] for row in rows]
+    header = ["dataset", "chain student", "test acc (%)", "total s", "inference ms", "teacher's graph MB",
+              "full-graph student", "test acc (%)", "total s", "inference ms", "teacher's graph MB"]
+    points = [(f"{row['dataset']}|{row[side]['setting']}", max(row[side]["seconds"], 1e-3),
+               100 * row[side]["acc"]["mean"]) for row in rows for side in ("chain", "full")]
+    return ({"chains": MetadataValue.md(markdown_table(header, body))}
+            | reports.write_png("chain_accuracy_vs_seconds", scatter_png(
+                points, "total seconds (condense + teacher + student)", "student test accuracy (%)",
+                "chains vs full-graph: accuracy vs cost", log_x=True)))
 
 
 GRAPH_DISTILLATION_SQL = """

@@ -45,3 +45,21 @@ for _key in dataset_x_student.get_partition_keys():
     _dataset, _setting = split_key(_key)
     _students_by_teacher.setdefault(f"{_dataset}|{_SETTINGS.students[_setting].teacher}", []).append(_key)
 student_reads_teacher = StaticPartitionMapping(_students_by_teacher)
+
+
+def _reads_condensed(partitions: StaticPartitionsDefinition, teacher_of) -> StaticPartitionMapping:
+    """Each partition whose teacher trains on a condensed graph reads that ``condensed_graph``
+    partition; the others map to none (their ``condensed_graph`` input is ``None``)."""
+    by_condensed: dict[str, list[str]] = {}
+    for key in partitions.get_partition_keys():
+        dataset, setting = split_key(key)
+        condensed = _SETTINGS.teachers[teacher_of(setting)].condensed
+        if condensed:
+            by_condensed.setdefault(f"{dataset}|{condensed}", []).append(key)
+    return StaticPartitionMapping(by_condensed)
+
+
+# A chain teacher "cora|gcn-on-clustgdd-r0.5" reads the condensed graph "cora|clustgdd-r0.5";
+# its students read it too, to retrain the teacher at further seeds for their reports.
+teacher_reads_condensed = _reads_condensed(dataset_x_teacher, lambda key: key)
+student_reads_condensed = _reads_condensed(dataset_x_student, lambda key: _SETTINGS.students[key].teacher)

@@ -17,7 +17,7 @@ from dagster import Config
 from pydantic import Field
 
 from resources.device import TorchDevice
-from resources.settings import SettingsStore
+from resources.settings import SettingsStore, TeacherSetting
 
 if TYPE_CHECKING:
     from kernels.evaluate import TrainedModel
@@ -45,31 +45,52 @@ def _shared(key: tuple, train: Callable[[], TrainedModel]) -> TrainedModel:
     return trained
 
 
-def teacher_at_seed(dataset, key: str, settings: SettingsStore, device: TorchDevice, offset: int,
+def train_teacher(dataset, condensed, key: str, setting: TeacherSetting, *, seed: int, device,
+                  log: Callable[[str], None]) -> TrainedModel:
+    """Teacher setting ``key`` trained at ``seed``: on the real graph, or on ``condensed`` (the
+    ``condensed_graph`` partition its setting names). Metrics add ``train_graph_bytes``, the
+    size of the graph it trained on, which chain reports compare."""
+    from kernels.evaluate import train_node_classifier
+    from kernels.evaluate.condensed import train_on_condensed
+
+    _, train_cfg = setting.validated(key)
+    if setting.condensed:
+        if condensed is None:
+            raise ValueError(f"teacher setting {key!r} trains on condensed graph {setting.condensed!r}, "
+                             f"which was not loaded; materialize condensed_graph for it first")
+        return train_on_condensed(condensed, dataset, setting.model, setting.params, train_cfg, seed=seed,
+                                  device=device, log=log)
+    trained = train_node_classifier(setting.model, setting.params, dataset, train_cfg, seed=seed, device=device,
+                                    log=log)
+    trained.metrics["train_graph_bytes"] = float(sum(t.element_size() * t.numel()
+                                                     for t in (dataset.x, dataset.edge_index)))
+    return trained
+
+
+def teacher_at_seed(dataset, condensed, key: str, settings: SettingsStore, device: TorchDevice, offset: int,
                     log: Callable[[str], None]) -> TrainedModel:
     """Teacher setting ``key`` trained at its seed + ``offset`` (shared within the process)."""
     from kernels.data.stats import content_hash
-    from kernels.evaluate import measure, train_node_classifier
+    from kernels.evaluate import measure
 
     setting = settings.teacher(key)
-    _, train_cfg = setting.validated(key)
     seed = setting.seed + device.seed + offset
 
     def train() -> TrainedModel:
         with device.scope(setting.seed + offset) as dev, measure(dev) as run:
-            trained = train_node_classifier(setting.model, setting.params, dataset, train_cfg, seed=seed,
-                                            device=dev, log=log)
+            trained = train_teacher(dataset, condensed, key, setting, seed=seed, device=dev, log=log)
         trained.run = run.metadata() | {"seed": seed}
         return trained
 
     return _shared(("teacher", content_hash(dataset), setting.model_dump_json(), seed, device.kind), train)
 
 
-def student_at_seed(dataset, teacher: TrainedModel, key: str, settings: SettingsStore, device: TorchDevice,
-                    offset: int, log: Callable[[str], None]) -> TrainedModel:
+def student_at_seed(dataset, teacher: TrainedModel, condensed, key: str, settings: SettingsStore,
+                    device: TorchDevice, offset: int, log: Callable[[str], None]) -> TrainedModel:
     """Student setting ``key`` distilled at its seed + ``offset`` (>= 1) from its teacher at the
     same offset (inductive students: the teacher retrained on that seed's observed graph, so
-    ``teacher``, the materialized one, only names the model). Metrics add ``mlp_test_acc``."""
+    ``teacher``, the materialized one, only names the model; a chain's teacher: retrained on
+    ``condensed``). Metrics add ``mlp_test_acc``."""
     from kernels.data.stats import content_hash
     from kernels.evaluate import measure
     from kernels.students import distill
@@ -89,7 +110,7 @@ def student_at_seed(dataset, teacher: TrainedModel, key: str, settings: Settings
                                                cfg.inductive_fraction, seed, device=dev, log=log))
         else:
             observed = None
-            teacher = teacher_at_seed(dataset, setting.teacher, settings, device, offset, log)
+            teacher = teacher_at_seed(dataset, condensed, setting.teacher, settings, device, offset, log)
         with measure(dev) as run:
             student = distill(setting.method, setting.params | {"seed": seed}, dataset, teacher, device=dev,
                               log=log, observed_teacher=observed)

@@ -185,12 +185,31 @@ class TensorIOManager(_PathIOManager):
         context.add_output_metadata({"path": str(path), "bytes": path.stat().st_size})
 
     def load_input(self, context: InputContext) -> Any:
+        if context.has_asset_partitions and len(context.asset_partition_keys) != 1:
+            return self._load_partitions(context)
         path = self.artifact_path(context)
         if not path.exists():
             self._adopt_legacy_file(context, path)
         stored = _read_pt(path, context)
         check_owner(stored.get("owner"), context, path, legacy_owners(context, path.name))
         return _rebuild(stored, path)
+
+    def _load_partitions(self, context: InputContext) -> dict[str, Any] | None:
+        """An input mapped to no partition (a teacher trained on the real graph reads no
+        condensed graph) is ``None``; one mapped to several is a dict by partition key (an
+        unlearned model beside its retrained reference). Each artifact must record its owner."""
+        if not context.asset_partition_keys:
+            return None
+        loaded = {}
+        for key in sorted(context.asset_partition_keys):
+            path = self.path_for(context.asset_key, key)
+            stored = _read_pt(path, context)
+            wanted = {"asset": context.asset_key.to_user_string(), "partition": key}
+            if stored.get("owner") != wanted:
+                raise ArtifactError(f"artifact {str(path)!r} records owner {stored.get('owner')}, not {wanted}; "
+                                    f"rematerialize {wanted['asset']} partition {key!r}")
+            loaded[key] = _rebuild(stored, path)
+        return loaded
 
     def _adopt_legacy_file(self, context: InputContext, path: UPath) -> None:
         """Move a file an earlier version wrote under a truncated name to ``path``, recording

@@ -79,12 +79,18 @@ class MethodSetting(ScopedSetting):
 
 
 class TeacherSetting(ScopedSetting):
-    """A teacher: a registered ``model`` with its ``params``, the ``train`` config and a seed."""
+    """A teacher: a registered ``model`` with its ``params``, the ``train`` config and a seed.
+
+    ``condensed`` names a condensation setting: the teacher is then trained on that condensed
+    graph (its epoch chosen on the real validation nodes) and predicts the real graph, so
+    ``dataset -> condensed_graph -> teacher -> student`` is one chain of assets.
+    """
 
     model: str
     params: dict[str, Any] = Field(default_factory=dict)
     train: dict[str, Any] = Field(default_factory=dict)
     seed: int = 0
+    condensed: str | None = None
 
     def validated(self, key: str) -> tuple[BaseModel, Any]:
         """The model's typed config and the ``TrainConfig``; errors name the setting ``key``."""
@@ -193,10 +199,18 @@ class Settings(BaseModel):
     graph_distillation_evaluation: GraphDistillationEvaluation = GraphDistillationEvaluation()
 
     def model_post_init(self, _: Any) -> None:
+        for key, teacher in self.teachers.items():
+            if teacher.condensed is not None and teacher.condensed not in self.condensation:
+                raise SettingError(f"teacher setting {key!r} names condensation setting {teacher.condensed!r}; "
+                                   f"choose one of {sorted(self.condensation)}")
         for key, student in self.students.items():
             if student.teacher not in self.teachers:
                 raise SettingError(f"student setting {key!r} names teacher {student.teacher!r}; "
                                    f"choose one of {sorted(self.teachers)}")
+            if self.teachers[student.teacher].condensed and student.params.get("mode") == "inductive":
+                raise SettingError(f"student setting {key!r}: an inductive student retrains its teacher on the "
+                                   f"observed graph, but teacher {student.teacher!r} trains on condensed graph "
+                                   f"{self.teachers[student.teacher].condensed!r}; use mode 'transductive'")
         for section, over in SCOPES.items():
             known = getattr(self, over)
             for key, setting in getattr(self, section).items():
@@ -217,9 +231,30 @@ class Settings(BaseModel):
         if key not in table:
             raise SettingError(f"unknown {section} setting {key!r}; choose one of {sorted(table)}")
         setting = table[key]
-        if section == "students" and not self.teachers[setting.teacher].applies_to(dataset):
+        if section == "students" and not self.applies("teachers", dataset, setting.teacher):
+            return False
+        if section == "teachers" and setting.condensed and not self.condensation[setting.condensed].applies_to(dataset):
             return False
         return setting.applies_to(dataset)
+
+    def chain_counterparts(self) -> dict[str, str]:
+        """Each student of a teacher trained on a condensed graph (a chain), mapped to its
+        full-graph counterpart: the first student with the same method and params whose
+        teacher has the same model and trains on the real graph."""
+        def on_real_graph(student: StudentSetting, model: str) -> bool:
+            teacher = self.teachers[student.teacher]
+            return not teacher.condensed and teacher.model == model
+
+        pairs = {}
+        for key, student in self.students.items():
+            model = self.teachers[student.teacher].model
+            if not self.teachers[student.teacher].condensed:
+                continue
+            full = [other for other, candidate in self.students.items() if candidate.method == student.method
+                    and candidate.params == student.params and on_real_graph(candidate, model)]
+            if full:
+                pairs[key] = full[0]
+        return pairs
 
     def dataset(self, name: str) -> dict[str, Any]:
         return _lookup(self.datasets, name, "dataset")

@@ -8,7 +8,7 @@ from dg_assets import all_asset_checks, all_assets
 from dg_assets.evaluation import graph_distillation_table
 from dg_assets.graph_distillation import distilled_graphs, graph_dataset, graph_distillation_report
 from resources import local_resources
-from resources.settings import DEFAULT_SETTINGS
+from resources.settings import DEFAULT_SETTINGS, SettingsStore
 from resources.warehouse import DuckDBWarehouse
 from tests.conftest import require_real_data
 
@@ -76,7 +76,7 @@ def test_node_and_graph_results_each_have_their_leaderboard(tmp_path):
         for metric, value in (("test_acc", 0.8), ("val_acc", 0.9), ("bytes_fraction", 0.05))])
     assert AssetKey("graph_distillation_report") not in leaderboard.dependency_keys
     result = materialize([leaderboard, graph_leaderboard], resources={
-        "warehouse": warehouse, "reports": ReportStore(root=str(tmp_path / "reports"))})
+        "warehouse": warehouse, "reports": ReportStore(root=str(tmp_path / "reports")), "settings": SettingsStore()})
     node, graph = (result.asset_materializations_for_node(name)[0].metadata["leaderboard"].value
                    for name in ("leaderboard", "graph_leaderboard"))
     assert "| cora | gcn | 81.00 |" in node and "MUTAG" not in node

@@ -6,6 +6,7 @@ import yaml
 from dagster import materialize
 
 from dg_assets import all_asset_checks
+from dg_assets.condensation import condensed_graph
 from dg_assets.datasets import dataset
 from dg_assets.evaluation import leaderboard, student_report, teacher_report
 from dg_assets.students import student
@@ -14,7 +15,7 @@ from resources import local_resources
 from resources.settings import DEFAULT_SETTINGS
 from tests.conftest import require_real_data
 
-ASSETS = [dataset, teacher, teacher_report, student, student_report, leaderboard]
+ASSETS = [dataset, condensed_graph, teacher, teacher_report, student, student_report, leaderboard]
 
 
 def _run(selection, key, resources, instance, raise_on_error=True, run_config=None):
@@ -53,7 +54,7 @@ def test_cora_dataset_teacher_report_end_to_end(tmp_path, instance):
 
     rows = resources["warehouse"].query(
         "SELECT metric, value, dataset, setting, method, code_version FROM results ORDER BY metric")
-    assert rows["metric"].to_list() == ["diverged", "test_acc", "train_acc", "val_acc"]
+    assert rows["metric"].to_list() == ["diverged", "test_acc", "train_acc", "train_graph_bytes", "val_acc"]
     assert set(rows["dataset"]) == {"cora"} and set(rows["method"]) == {"sgc"}
 
     result = _run([leaderboard], None, resources, instance)
