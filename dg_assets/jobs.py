@@ -7,6 +7,7 @@ from dg_assets.partitions import (
     dataset_x_condensation,
     dataset_x_student,
     dataset_x_teacher,
+    dataset_x_unlearning,
     graph_dataset_x_distillation,
 )
 
@@ -25,6 +26,11 @@ students_job = define_asset_job(
 condensation_job = define_asset_job(
     "condensation_job", selection=AssetSelection.groups("condensation"), partitions_def=dataset_x_condensation,
     description="Condense and evaluate dataset x condensation-setting partitions.",
+)
+unlearning_job = define_asset_job(
+    "unlearning_job", selection=AssetSelection.assets("unlearned_model", "unlearning_report"),
+    partitions_def=dataset_x_unlearning,
+    description="Unlearn and evaluate dataset x unlearning-setting partitions (their requests must exist).",
 )
 graph_distillation_job = define_asset_job(
     "graph_distillation_job", selection=AssetSelection.assets("distilled_graphs", "graph_distillation_report"),

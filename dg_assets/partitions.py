@@ -31,6 +31,8 @@ dataset_partitions = StaticPartitionsDefinition(list(_SETTINGS.datasets))
 dataset_x_teacher = StaticPartitionsDefinition(_SETTINGS.partition_keys("teachers"))
 dataset_x_student = StaticPartitionsDefinition(_SETTINGS.partition_keys("students"))
 dataset_x_condensation = StaticPartitionsDefinition(_SETTINGS.partition_keys("condensation"))
+dataset_x_request = StaticPartitionsDefinition(_SETTINGS.partition_keys("unlearning_requests"))
+dataset_x_unlearning = StaticPartitionsDefinition(_SETTINGS.partition_keys("unlearning"))
 graph_dataset_partitions = StaticPartitionsDefinition(list(_SETTINGS.graph_datasets))
 graph_dataset_x_distillation = StaticPartitionsDefinition(_SETTINGS.partition_keys("graph_distillation"))
 
@@ -38,6 +40,8 @@ teacher_reads_dataset = _reads_dataset(dataset_x_teacher)
 student_reads_dataset = _reads_dataset(dataset_x_student)
 condensation_reads_dataset = _reads_dataset(dataset_x_condensation)
 distillation_reads_graph_dataset = _reads_dataset(graph_dataset_x_distillation)
+request_reads_dataset = _reads_dataset(dataset_x_request)
+unlearning_reads_dataset = _reads_dataset(dataset_x_unlearning)
 
 # A student partition "cora|glnn-sage" reads the teacher partition "cora|sage" named in its setting.
 _students_by_teacher: dict[str, list[str]] = {}
@@ -63,3 +67,24 @@ def _reads_condensed(partitions: StaticPartitionsDefinition, teacher_of) -> Stat
 # its students read it too, to retrain the teacher at further seeds for their reports.
 teacher_reads_condensed = _reads_condensed(dataset_x_teacher, lambda key: key)
 student_reads_condensed = _reads_condensed(dataset_x_student, lambda key: _SETTINGS.students[key].teacher)
+
+
+def _reads_setting_field(partitions: StaticPartitionsDefinition, field) -> StaticPartitionMapping:
+    """Each ``<dataset>|<setting>`` partition reads ``<dataset>|<field(setting)>`` upstream."""
+    downstream: dict[str, list[str]] = {}
+    for key in partitions.get_partition_keys():
+        dataset, setting = split_key(key)
+        downstream.setdefault(f"{dataset}|{field(setting)}", []).append(key)
+    return StaticPartitionMapping(downstream)
+
+
+# "cora|d2dgn-forget-nodes-2pct" reads teacher "cora|gcn" and request "cora|forget-nodes-2pct";
+# its report reads that unlearned model and the "cora|retrain-forget-nodes-2pct" reference.
+unlearning_reads_teacher = _reads_setting_field(dataset_x_unlearning, lambda key: _SETTINGS.unlearning[key].teacher)
+unlearning_reads_request = _reads_setting_field(dataset_x_unlearning, lambda key: _SETTINGS.unlearning[key].request)
+_model_and_reference: dict[str, set[str]] = {}
+for _key in dataset_x_unlearning.get_partition_keys():
+    _dataset, _setting = split_key(_key)
+    _model_and_reference.setdefault(_key, set()).add(_key)
+    _model_and_reference.setdefault(f"{_dataset}|{_SETTINGS.unlearning_reference(_setting)}", set()).add(_key)
+report_reads_model_and_reference = StaticPartitionMapping(_model_and_reference)

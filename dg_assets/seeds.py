@@ -134,3 +134,25 @@ def plain_mlp_test_acc(dataset, cfg, seed: int, device: TorchDevice, log: Callab
 
     key = ("mlp", content_hash(dataset), repr(sorted(params.items())), train_cfg.model_dump_json(), seed, device.kind)
     return _shared(key, train).metrics["test_acc"]
+
+
+def unlearned_at_seed(dataset, teacher: TrainedModel, request, key: str, settings: SettingsStore, device: TorchDevice,
+                      offset: int, log: Callable[[str], None]) -> TrainedModel:
+    """Unlearning setting ``key`` applied at seed ``device.seed + offset`` to its teacher at the
+    same offset (``teacher``, the materialized one, serves offset 0); shared within the
+    process, so the ``retrain`` reference of several methods is trained once per seed."""
+    from kernels.data.stats import content_hash
+    from kernels.unlearning import unlearn
+
+    setting = settings.unlearning(key)
+    if offset:
+        teacher = teacher_at_seed(dataset, None, setting.teacher, settings, device, offset, log)
+    seed = device.seed + offset
+
+    def train() -> TrainedModel:
+        with device.scope(offset) as dev:
+            model = unlearn(setting.method, setting.params, teacher, dataset, request, seed=seed, device=dev, log=log)
+        model.run = {"seed": seed, "device": str(dev), "wall_time_s": model.metrics["seconds"]}
+        return model
+
+    return _shared(("unlearned", content_hash(dataset), setting.model_dump_json(), seed, device.kind), train)

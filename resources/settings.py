@@ -28,7 +28,8 @@ DEFAULT_SETTINGS = Path(os.environ.get("GRAPHDISTILL_SETTINGS", REPO_ROOT / "set
 S = TypeVar("S")
 
 # Sections whose entries are named (datasets and settings): the user overlay may add to them.
-NAMED_SECTIONS = ("datasets", "teachers", "students", "condensation", "graph_datasets", "graph_distillation")
+NAMED_SECTIONS = ("datasets", "teachers", "students", "condensation", "unlearning_requests", "unlearning",
+                  "graph_datasets", "graph_distillation")
 
 
 def user_settings_path() -> Path:
@@ -125,6 +126,34 @@ class GraphDistillationSetting(MethodSetting):
     registry = "kernels.graph_condense:GRAPH_CONDENSERS"
 
 
+class UnlearningRequestSetting(ScopedSetting):
+    """A deletion request: ``kind`` (nodes, edges or class), its ``fraction`` or ``label``, and
+    the selection ``seed`` (``kernels.unlearning.RequestConfig``)."""
+
+    kind: str
+    fraction: float | None = None
+    label: int | None = None
+    seed: int = 0
+
+    def validated(self, key: str) -> Any:
+        from kernels.unlearning import RequestConfig
+
+        try:
+            return RequestConfig(**self.model_dump(exclude={"datasets"}))
+        except (ValueError, ValidationError) as err:
+            raise SettingError(f"unlearning request {key!r}: {err}") from err
+
+
+class UnlearningSetting(MethodSetting):
+    """An unlearned model: an unlearning ``method`` and its ``params``, applied to the
+    ``teacher`` setting's model for the deletion ``request``."""
+
+    kind = "unlearning"
+    registry = "kernels.unlearning:UNLEARNERS"
+    teacher: str
+    request: str
+
+
 class CondensationEvaluation(BaseModel):
     """The evaluation protocol of condensed graphs: ``archs`` trained on the condensed graph
     (the first is the headline), ``seeds`` runs each, ``epochs`` per run."""
@@ -175,7 +204,7 @@ class GraphDistillationEvaluation(BaseModel):
 
 # Each setting section and the dataset section its partitions pair it with.
 SCOPES = {"teachers": "datasets", "students": "datasets", "condensation": "datasets",
-          "graph_distillation": "graph_datasets"}
+          "unlearning_requests": "datasets", "unlearning": "datasets", "graph_distillation": "graph_datasets"}
 
 
 def _lookup(table: dict[str, S], key: str, what: str) -> S:
@@ -194,6 +223,8 @@ class Settings(BaseModel):
     students: dict[str, StudentSetting] = Field(default_factory=dict)
     condensation: dict[str, CondensationSetting] = Field(default_factory=dict)
     condensation_evaluation: CondensationEvaluation = CondensationEvaluation()
+    unlearning_requests: dict[str, UnlearningRequestSetting] = Field(default_factory=dict)
+    unlearning: dict[str, UnlearningSetting] = Field(default_factory=dict)
     graph_datasets: dict[str, dict[str, Any]] = Field(default_factory=dict)
     graph_distillation: dict[str, GraphDistillationSetting] = Field(default_factory=dict)
     graph_distillation_evaluation: GraphDistillationEvaluation = GraphDistillationEvaluation()
@@ -211,6 +242,8 @@ class Settings(BaseModel):
                 raise SettingError(f"student setting {key!r}: an inductive student retrains its teacher on the "
                                    f"observed graph, but teacher {student.teacher!r} trains on condensed graph "
                                    f"{self.teachers[student.teacher].condensed!r}; use mode 'transductive'")
+        for key, setting in self.unlearning.items():
+            self._check_unlearning(key, setting)
         for section, over in SCOPES.items():
             known = getattr(self, over)
             for key, setting in getattr(self, section).items():
@@ -218,6 +251,25 @@ class Settings(BaseModel):
                 if unknown:
                     raise SettingError(f"{section} setting {key!r} applies to unknown {over.replace('_', ' ')} "
                                        f"{unknown}; choose among {sorted(known)}")
+
+    def _check_unlearning(self, key: str, setting: UnlearningSetting) -> None:
+        plain = sorted(name for name, teacher in self.teachers.items() if not teacher.condensed)
+        if setting.teacher not in plain:
+            raise SettingError(f"unlearning setting {key!r} names teacher {setting.teacher!r}; choose one of the "
+                               f"teachers trained on the real graph {plain}")
+        if setting.request not in self.unlearning_requests:
+            raise SettingError(f"unlearning setting {key!r} names request {setting.request!r}; choose one of "
+                               f"{sorted(self.unlearning_requests)}")
+        if self.unlearning_reference(key) is None:
+            raise SettingError(f"unlearning setting {key!r} has no 'retrain' setting with teacher "
+                               f"{setting.teacher!r} and request {setting.request!r} to be measured against; add one")
+
+    def unlearning_reference(self, key: str) -> str | None:
+        """The ``retrain`` setting of ``key``'s teacher and request: the model that never saw
+        the deleted elements, which every unlearned model is compared with."""
+        setting = self.unlearning[key]
+        return next((other for other, candidate in self.unlearning.items() if candidate.method == "retrain"
+                     and (candidate.teacher, candidate.request) == (setting.teacher, setting.request)), None)
 
     def partition_keys(self, section: str) -> list[str]:
         """``<dataset>|<setting>`` for every dataset each setting of ``section`` applies to,
@@ -234,6 +286,9 @@ class Settings(BaseModel):
         if section == "students" and not self.applies("teachers", dataset, setting.teacher):
             return False
         if section == "teachers" and setting.condensed and not self.condensation[setting.condensed].applies_to(dataset):
+            return False
+        if section == "unlearning" and not (self.applies("teachers", dataset, setting.teacher)
+                                            and self.applies("unlearning_requests", dataset, setting.request)):
             return False
         return setting.applies_to(dataset)
 
@@ -267,6 +322,12 @@ class Settings(BaseModel):
 
     def condensation_setting(self, key: str) -> CondensationSetting:
         return _lookup(self.condensation, key, "condensation setting")
+
+    def unlearning_request(self, key: str) -> UnlearningRequestSetting:
+        return _lookup(self.unlearning_requests, key, "unlearning request")
+
+    def unlearning_setting(self, key: str) -> UnlearningSetting:
+        return _lookup(self.unlearning, key, "unlearning setting")
 
     def graph_dataset(self, name: str) -> dict[str, Any]:
         return _lookup(self.graph_datasets, name, "graph dataset")
@@ -366,6 +427,12 @@ class SettingsStore(ConfigurableResource):
 
     def condensation(self, key: str) -> CondensationSetting:
         return self.settings().condensation_setting(key)
+
+    def unlearning_request(self, key: str) -> UnlearningRequestSetting:
+        return self.settings().unlearning_request(key)
+
+    def unlearning(self, key: str) -> UnlearningSetting:
+        return self.settings().unlearning_setting(key)
 
     def graph_distillation(self, key: str) -> GraphDistillationSetting:
         return self.settings().graph_distillation_setting(key)
