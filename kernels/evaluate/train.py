@@ -224,7 +224,7 @@ def sparse_features(x: Tensor, max_density: float = 0.1) -> Tensor:
     return x.to_sparse_csr()
 
 
-def _with_sparse_adjacency(data: Data) -> Data:
+def with_sparse_adjacency(data: Data) -> Data:
     """A shallow copy whose ``edge_index`` is a sparse CSR adjacency.
 
     PyG's convolutions accept a ``torch.sparse_csr`` adjacency in place of ``edge_index``;
@@ -274,7 +274,7 @@ def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: T
         raise ValueError("a custom objective needs full-batch training; set loader='full'")
     loader = neighbor_loader(data, cfg) if mode == "neighbor" else None
     log(f"training {model} on {data.num_nodes} nodes, {mode}-batch, {cfg.epochs} epochs max")
-    full = _with_sparse_adjacency(data).to(device)
+    full = with_sparse_adjacency(data).to(device)
     if MODELS.get(model).sparse_features:
         full.x = sparse_features(full.x)
 

@@ -147,8 +147,10 @@ def retained_graph(data: Data, request: UnlearningRequest) -> Data:
     """``data`` without the deleted knowledge: what a model that never saw it trains on.
 
     Deleted edges go in both directions; deleted nodes lose every incident edge and leave
-    ``train_mask`` but keep their ids (and features), so logits stay aligned; validation
-    and test masks are unchanged. Edge attributes are filtered with the edges (PyG's
+    ``train_mask`` but keep their ids (and features), so logits stay aligned. The test mask
+    is unchanged; a class request's class leaves ``val_mask`` too, so every method selects
+    its epoch on the classes it keeps (a model that forgot the class cannot, and must not,
+    be rewarded for predicting it). Edge attributes are filtered with the edges (PyG's
     ``edge_subgraph``, a shallow copy): ``data`` itself is never mutated.
     """
     n = data.num_nodes
@@ -162,4 +164,6 @@ def retained_graph(data: Data, request: UnlearningRequest) -> Data:
     keep &= ~(gone[src] | gone[dst])
     out = data.edge_subgraph(keep)
     out.train_mask = data.train_mask & ~gone.to(data.train_mask.device)
+    if request.kind == "class":
+        out.val_mask = data.val_mask & (data.y != int(request.config["label"]))
     return out

@@ -6,6 +6,7 @@ import torch
 from pydantic import ValidationError
 
 from kernels.evaluate import TrainConfig, train_node_classifier
+from kernels.evaluate.train import accuracy
 from kernels.unlearning import (UNLEARNERS, RequestConfig, UnlearningRequest, edge_auc, forget_accuracy,
                                 hidden_embeddings, membership_auc, methods, prediction_distance, retained_graph,
                                 select_request, true_label_confidence, unlearn)
@@ -93,7 +94,10 @@ def test_retrain_never_sees_a_deleted_node_or_edge(small_graph, teacher, kind, m
     kept = small_graph.train_mask.clone()
     kept[request.nodes] = False
     assert torch.equal(data.train_mask, kept)  # no other training node lost
-    assert torch.equal(data.val_mask, small_graph.val_mask) and torch.equal(data.test_mask, small_graph.test_mask)
+    assert torch.equal(data.test_mask, small_graph.test_mask)
+    # Validation keeps every node, except a forgotten class's (no epoch is chosen for predicting it).
+    val = small_graph.val_mask & (small_graph.y != request.config["label"] if kind == "class" else True)
+    assert torch.equal(data.val_mask, val)
     assert torch.equal(small_graph.edge_index, before[0]) and torch.equal(small_graph.train_mask, before[1])
 
 
@@ -112,18 +116,46 @@ def test_unlearnt_logits_are_the_models_predictions_on_the_retained_graph(small_
     assert any(not torch.equal(model.state_dict[k], teacher.state_dict[k]) for k in teacher.state_dict)
 
 
-@pytest.mark.parametrize("method, min_drop", [("d2dgn", 0.1), ("gradient-ascent", 0.03)])
-def test_method_lowers_forget_set_confidence_and_keeps_test_accuracy(small_graph, teacher, method, min_drop):
+@pytest.mark.parametrize("method, params, min_drop", [("d2dgn", {"calibrate": False, "epochs": 50}, 0.1),
+                                                     ("gradient-ascent", {}, 0.03)])
+def test_method_lowers_forget_set_confidence_and_keeps_test_accuracy(small_graph, teacher, method, params, min_drop):
     # Averaged over three requests: a no-op (the teacher on the retained graph) drops by 0.
     drops = []
     for seed in range(3):
         request = select_request(small_graph, RequestConfig(kind="nodes", fraction=0.3, seed=seed))
-        model = unlearn(method, {}, teacher, small_graph, request, seed=seed)
+        model = unlearn(method, params, teacher, small_graph, request, seed=seed)
         before = true_label_confidence(on_retained(teacher, small_graph, request), small_graph.y)[request.nodes]
         after = true_label_confidence(model.logits, small_graph.y)[request.nodes]
         drops.append(float(before.mean() - after.mean()))
         assert model.metrics["test_acc"] >= teacher.metrics["test_acc"] - 0.05
     assert sum(drops) / len(drops) > min_drop
+
+
+def test_calibrated_d2dgn_stops_where_deleted_nodes_look_like_validation_nodes(small_graph, teacher):
+    # Calibration keeps the epoch whose forget-vs-validation attack is closest to chance, so
+    # it is never further from chance than the best-validation epoch the plain run keeps.
+    gaps = {True: [], False: []}
+    for seed in range(3):
+        request = select_request(small_graph, RequestConfig(kind="nodes", fraction=0.3, seed=seed))
+        members = torch.zeros(small_graph.num_nodes, dtype=torch.bool)
+        members[request.nodes] = True
+        for calibrate in gaps:
+            model = unlearn("d2dgn", {"calibrate": calibrate}, teacher, small_graph, request, seed=seed)
+            auc = membership_auc(model.logits, small_graph.y, members, small_graph.val_mask)
+            gaps[calibrate].append(abs(auc - 0.5))
+    assert sum(gaps[True]) <= sum(gaps[False])
+    assert sum(gaps[True]) < sum(gaps[False]) or max(gaps[True]) < 0.05
+
+
+def test_d2dgn_forgets_a_class_like_retrain_does(small_graph, teacher):
+    request = select_request(small_graph, REQUESTS["class"])
+    label = request.config["label"]
+    model = unlearn("d2dgn", {"epochs": 50}, teacher, small_graph, request)  # a confident teacher: more epochs
+    forgotten = small_graph.test_mask & (small_graph.y == label)
+    assert accuracy(teacher.logits, small_graph.y, forgotten) > 0.8
+    assert accuracy(model.logits, small_graph.y, forgotten) < 0.2  # retrain: 0, no label of it left
+    others = small_graph.test_mask & (small_graph.y != label)
+    assert accuracy(model.logits, small_graph.y, others) >= accuracy(teacher.logits, small_graph.y, others) - 0.05
 
 
 def test_gradient_ascent_pulls_apart_the_ends_of_deleted_edges(small_graph, teacher):
