@@ -25,6 +25,7 @@ from dg_assets.partitions import (
     teacher_reads_dataset,
 )
 from dg_assets.seeds import ReportSeedsConfig, plain_mlp_test_acc, student_at_seed, teacher_at_seed
+from dg_assets.unlearning import unlearning_markdown, unlearning_rows
 from dg_assets.versions import source_version
 from resources.device import TorchDevice
 from resources.provenance import code_version
@@ -153,7 +154,7 @@ def accuracy_table(context: AssetExecutionContext, board, graph_level: bool) -> 
 
 
 @asset(
-    deps=[teacher_report, student_report, "condensation_report"],
+    deps=[teacher_report, student_report, "condensation_report", "unlearning_report"],
     kinds={"duckdb"},
     group_name="reports",
     owners=["team:graphdistill"],
@@ -181,6 +182,8 @@ def leaderboard(context: AssetExecutionContext, warehouse: DuckDBWarehouse, repo
     metadata |= students_chosen_table(warehouse)
     metadata |= condensation_tables(warehouse, reports)
     metadata |= chain_table(warehouse, settings.settings(), reports)
+    if unlearned := unlearning_rows(warehouse, settings.settings()):
+        metadata["unlearning"] = MetadataValue.md(unlearning_markdown(unlearned))
     context.log.info(f"leaderboard over {entries} entries")
     return MaterializeResult(metadata=metadata)
 

@@ -22,10 +22,11 @@ from resources.settings import SettingsStore, TeacherSetting
 if TYPE_CHECKING:
     from kernels.evaluate import TrainedModel
 
-# Recent trainings of this process by (kind, data hash, setting, seed, device); a few suffice,
-# since a backfill visits the students of one dataset and seed together.
+# Recent trainings of this process by (kind, data hash, setting, seed, device): a backfill
+# visits the students of one dataset and seed together, and the unlearning reports of one
+# request share a teacher and a retrain reference per seed.
 _TRAINED: OrderedDict[tuple, TrainedModel] = OrderedDict()
-_KEEP = 8
+_KEEP = 32
 
 
 class ReportSeedsConfig(Config):

@@ -26,7 +26,7 @@ from dg_assets.versions import source_version
 from resources.device import TorchDevice
 from resources.provenance import code_version
 from resources.settings import SettingsStore
-from resources.tables import markdown_table
+from resources.tables import format_mean_std, markdown_table
 from resources.warehouse import DuckDBWarehouse
 
 
@@ -126,3 +126,46 @@ def unlearning_report(context: AssetExecutionContext, config: ReportSeedsConfig,
                                        "seeds": config.seeds, "reference": reference_key}
                              | {metric: round(statistics.mean(values[metric]), 4) for metric in values
                                 if not metric.startswith("teacher_")})
+
+
+UNLEARNING_SQL = """
+SELECT dataset, setting, method, metric, avg(value) AS mean, stddev_samp(value) AS std, count(*) AS runs
+FROM results WHERE asset = 'unlearning_report' GROUP BY ALL ORDER BY dataset, setting
+"""
+ATTACKS = ("membership_auc", "edge_auc")
+
+
+def unlearning_rows(warehouse: DuckDBWarehouse, settings) -> list[dict]:
+    """Per dataset and unlearning setting (with its teacher and request), each reported
+    metric's mean, std and run count: ``{metric: (mean, std, runs)}`` under ``"metrics"``."""
+    rows: dict[tuple[str, str], dict] = {}
+    for r in warehouse.query(UNLEARNING_SQL).iter_rows(named=True):
+        setting = settings.unlearning.get(r["setting"])
+        if setting is None:  # a setting since removed from the settings file
+            continue
+        row = rows.setdefault((r["dataset"], r["setting"]), {
+            "dataset": r["dataset"], "setting": r["setting"], "method": r["method"], "teacher": setting.teacher,
+            "request": setting.request, "metrics": {}})
+        row["metrics"][r["metric"]] = (r["mean"], r["std"], r["runs"])
+    return sorted(rows.values(), key=lambda row: (row["dataset"], row["request"], row["teacher"],
+                                                  row["method"] != "retrain", row["method"]))
+
+
+def unlearning_markdown(rows: list[dict]) -> str:
+    """``unlearning_rows`` as a table: retained test accuracy, the attack's AUC (membership for
+    node and class requests, link for edge requests), distance to ``retrain`` and speed."""
+    def cell(row: dict, metric: str, percent: bool = False) -> str:
+        if metric not in row["metrics"]:
+            return "–"
+        mean, std, runs = row["metrics"][metric]
+        if percent:
+            return format_mean_std(mean, std, runs)
+        return f"{mean:.3f}" + (f" ± {std:.3f}" if runs > 1 and std is not None else "")
+
+    body = [[row["dataset"], row["request"], row["teacher"], row["method"], cell(row, "retained_test_acc", True),
+             next((f"{cell(row, attack)} ({attack.split('_')[0]})" for attack in ATTACKS if attack in row["metrics"]),
+                  "–"),
+             cell(row, "distance_to_retrain"), cell(row, "seconds"), cell(row, "speedup_over_retrain"),
+             row["metrics"].get("retained_test_acc", (0, 0, 0))[2]] for row in rows]
+    return markdown_table(["dataset", "request", "teacher", "method", "retained test acc (%)", "attack AUC",
+                           "distance to retrain", "seconds", "x faster than retrain", "seeds"], body)

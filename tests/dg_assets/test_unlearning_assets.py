@@ -8,6 +8,7 @@ from dagster import AssetKey, materialize
 from dg_assets import all_asset_checks
 from dg_assets.condensation import condensed_graph
 from dg_assets.datasets import dataset
+from dg_assets.evaluation import leaderboard
 from dg_assets.teachers import teacher
 from dg_assets.unlearning import unlearned_model, unlearning_report, unlearning_request
 from resources import local_resources
@@ -54,6 +55,10 @@ def test_request_d2dgn_report_in_one_lineage(tmp_path, instance):
             "teacher_membership_auc"} <= metrics
     assert [row["seed"] for row in rows if row["metric"] == "retained_test_acc"] == [0, 1]
     assert all(0 <= row["value"] <= 1 for row in rows if row["metric"] in ("membership_auc", "distance_to_retrain"))
+    board = materialize([leaderboard], resources=resources, instance=instance)
+    table = board.asset_materializations_for_node("leaderboard")[0].metadata["unlearning"].value
+    [line] = [row for row in table.splitlines() if row.startswith("| sbm-small | forget-nodes-2pct | gcn | d2dgn |")]
+    assert "(membership)" in line and line.rstrip(" |").endswith("2")  # two seeds
     # Lineage: the report reads the model and its retrain reference, the model the teacher and request.
     assert {AssetKey("teacher"), AssetKey("unlearning_request"), AssetKey("dataset")} <= unlearned_model.dependency_keys
     assert AssetKey("unlearned_model") in unlearning_report.dependency_keys
