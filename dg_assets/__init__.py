@@ -17,6 +17,7 @@ from dg_assets.jobs import (
     students_job,
     teachers_job,
     unlearning_job,
+    unlearning_requests_job,
 )
 from dg_assets.schedules import all_schedules
 from dg_assets.students import student
@@ -29,6 +30,7 @@ all_assets = [dataset, teacher, teacher_report, student, student_report, condens
 # The other checks are check_specs of their assets, evaluated in the asset's own step.
 all_asset_checks = [*checks.leaderboard_freshness]
 all_sensors = [checks.freshness_sensor, leaderboard_automation]
-all_jobs = [datasets_job, teachers_job, students_job, condensation_job, unlearning_job, graph_distillation_job]
+all_jobs = [datasets_job, teachers_job, students_job, condensation_job, unlearning_requests_job, unlearning_job,
+            graph_distillation_job]
 
 __all__ = ["all_asset_checks", "all_assets", "all_jobs", "all_schedules", "all_sensors"]

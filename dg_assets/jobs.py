@@ -5,6 +5,7 @@ from dagster import AssetSelection, define_asset_job
 from dg_assets.partitions import (
     dataset_partitions,
     dataset_x_condensation,
+    dataset_x_request,
     dataset_x_student,
     dataset_x_teacher,
     dataset_x_unlearning,
@@ -26,6 +27,10 @@ students_job = define_asset_job(
 condensation_job = define_asset_job(
     "condensation_job", selection=AssetSelection.groups("condensation"), partitions_def=dataset_x_condensation,
     description="Condense and evaluate dataset x condensation-setting partitions.",
+)
+unlearning_requests_job = define_asset_job(
+    "unlearning_requests_job", selection=AssetSelection.assets("unlearning_request"), partitions_def=dataset_x_request,
+    description="Draw the deletion requests of dataset x request-setting partitions.",
 )
 unlearning_job = define_asset_job(
     "unlearning_job", selection=AssetSelection.assets("unlearned_model", "unlearning_report"),

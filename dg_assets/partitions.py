@@ -43,12 +43,6 @@ distillation_reads_graph_dataset = _reads_dataset(graph_dataset_x_distillation)
 request_reads_dataset = _reads_dataset(dataset_x_request)
 unlearning_reads_dataset = _reads_dataset(dataset_x_unlearning)
 
-# A student partition "cora|glnn-sage" reads the teacher partition "cora|sage" named in its setting.
-_students_by_teacher: dict[str, list[str]] = {}
-for _key in dataset_x_student.get_partition_keys():
-    _dataset, _setting = split_key(_key)
-    _students_by_teacher.setdefault(f"{_dataset}|{_SETTINGS.students[_setting].teacher}", []).append(_key)
-student_reads_teacher = StaticPartitionMapping(_students_by_teacher)
 
 
 def _reads_condensed(partitions: StaticPartitionsDefinition, teacher_of) -> StaticPartitionMapping:
@@ -78,6 +72,8 @@ def _reads_setting_field(partitions: StaticPartitionsDefinition, field) -> Stati
     return StaticPartitionMapping(downstream)
 
 
+# A student partition "cora|glnn-sage" reads the teacher partition "cora|sage" named in its setting.
+student_reads_teacher = _reads_setting_field(dataset_x_student, lambda key: _SETTINGS.students[key].teacher)
 # "cora|d2dgn-forget-nodes-2pct" reads teacher "cora|gcn" and request "cora|forget-nodes-2pct";
 # its report reads that unlearned model and the "cora|retrain-forget-nodes-2pct" reference.
 unlearning_reads_teacher = _reads_setting_field(dataset_x_unlearning, lambda key: _SETTINGS.unlearning[key].teacher)
