@@ -17,11 +17,12 @@ KDLoss = Callable[[Tensor, Tensor, float], Tensor]
 KD_LOSSES: Registry[KDLoss] = Registry("KD loss")
 
 
-def _register(name: str):
+def register_kd_loss(name: str):
+    """Add the decorated ``(student, teacher, temperature) -> scalar`` function to ``KD_LOSSES``."""
     return KD_LOSSES.register(name, lambda fn: fn)
 
 
-@_register("kl")
+@register_kd_loss("kl")
 def hinton_kl(student: Tensor, teacher: Tensor, temperature: float = 1.0) -> Tensor:
     """KL(p_teacher || p_student) of temperature-softened distributions (forward KL)."""
     log_p_s = F.log_softmax(student / temperature, dim=-1)
@@ -29,7 +30,7 @@ def hinton_kl(student: Tensor, teacher: Tensor, temperature: float = 1.0) -> Ten
     return F.kl_div(log_p_s, log_p_t, log_target=True, reduction="batchmean") * temperature**2
 
 
-@_register("reverse_kl")
+@register_kd_loss("reverse_kl")
 def reverse_kl(student: Tensor, teacher: Tensor, temperature: float = 1.0) -> Tensor:
     """KL(p_student || p_teacher): mode-seeking, the student commits to the teacher's top class."""
     log_p_s = F.log_softmax(student / temperature, dim=-1)
@@ -37,7 +38,7 @@ def reverse_kl(student: Tensor, teacher: Tensor, temperature: float = 1.0) -> Te
     return F.kl_div(log_p_t, log_p_s, log_target=True, reduction="batchmean") * temperature**2
 
 
-@_register("js")
+@register_kd_loss("js")
 def jensen_shannon(student: Tensor, teacher: Tensor, temperature: float = 1.0) -> Tensor:
     """Jensen-Shannon divergence: symmetric and bounded by log 2 (before the T^2 scale)."""
     p_s = F.softmax(student / temperature, dim=-1)
@@ -47,7 +48,7 @@ def jensen_shannon(student: Tensor, teacher: Tensor, temperature: float = 1.0) -
     return js * temperature**2
 
 
-@_register("mse")
+@register_kd_loss("mse")
 def logit_mse(student: Tensor, teacher: Tensor, temperature: float = 1.0) -> Tensor:
     """Mean squared error between raw logits (Ba & Caruana, 2014); temperature unused."""
     return F.mse_loss(student, teacher)
