@@ -245,13 +245,16 @@ def predict(net: nn.Module, data: Data) -> Tensor:
 
 def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: TrainConfig, *,
                           seed: int = 0, device: torch.device | str = "cpu",
-                          log: Log = lambda _: None, objective: Objective | None = None) -> TrainedModel:
+                          log: Log = lambda _: None, objective: Objective | None = None,
+                          init_state: dict[str, Tensor] | None = None) -> TrainedModel:
     """Train ``model`` on ``data.train_mask``, keeping the best-validation epoch.
 
     ``objective`` replaces the supervised loss (distillation losses of students); it sees
     full-graph logits, so it needs full-batch training. A ``RepresentationObjective`` also
     sees the hidden representation (of a model that ``exposes_hidden``) and trains its own
-    parameters alongside the model's.
+    parameters alongside the model's. ``init_state`` replaces the seeded initialisation of
+    the parameters it names (a pretrained encoder fine-tuned under a fresh head); naming a
+    parameter the model lacks is an error.
 
     Returns:
         ``TrainedModel`` whose metrics hold ``train_acc``, ``val_acc``, ``test_acc`` (at the
@@ -260,7 +263,12 @@ def train_node_classifier(model: str, params: dict[str, Any], data: Data, cfg: T
     """
     device = torch.device(device)
     out_dim = int(data.y.max()) + 1
-    net = build_model(model, params, data.num_features, out_dim, seed=seed).to(device)
+    net = build_model(model, params, data.num_features, out_dim, seed=seed)
+    if init_state is not None:
+        unexpected = net.load_state_dict(init_state, strict=False).unexpected_keys
+        if unexpected:
+            raise ValueError(f"init_state names {unexpected}, which model {model!r} does not have")
+    net = net.to(device)
     trained = list(net.parameters())
     if isinstance(objective, RepresentationObjective):
         if not MODELS.get(model).exposes_hidden:
