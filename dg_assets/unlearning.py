@@ -30,6 +30,13 @@ from resources.tables import format_mean_std, markdown_table
 from resources.warehouse import DuckDBWarehouse
 
 
+# What an unlearned model and its report both read: the dataset, the teacher and the request
+# their setting names.
+UNLEARNING_INPUTS = {"dataset": AssetIn(partition_mapping=unlearning_reads_dataset),
+                     "teacher": AssetIn(partition_mapping=unlearning_reads_teacher),
+                     "unlearning_request": AssetIn(partition_mapping=unlearning_reads_request)}
+
+
 @asset(
     partitions_def=dataset_x_request,
     ins={"dataset": AssetIn(partition_mapping=request_reads_dataset)},
@@ -50,9 +57,7 @@ def unlearning_request(context: AssetExecutionContext, dataset, settings: Settin
 
 @asset(
     partitions_def=dataset_x_unlearning,
-    ins={"dataset": AssetIn(partition_mapping=unlearning_reads_dataset),
-         "teacher": AssetIn(partition_mapping=unlearning_reads_teacher),
-         "unlearning_request": AssetIn(partition_mapping=unlearning_reads_request)},
+    ins=UNLEARNING_INPUTS,
     pool=GPU_POOL,
     op_tags=GPU_OP_TAGS,
     kinds={"pytorch"},
@@ -73,10 +78,7 @@ def unlearned_model(context: AssetExecutionContext, dataset, teacher, unlearning
 
 @asset(
     partitions_def=dataset_x_unlearning,
-    ins={"unlearned_model": AssetIn(partition_mapping=report_reads_model_and_reference),
-         "dataset": AssetIn(partition_mapping=unlearning_reads_dataset),
-         "teacher": AssetIn(partition_mapping=unlearning_reads_teacher),
-         "unlearning_request": AssetIn(partition_mapping=unlearning_reads_request)},
+    ins={"unlearned_model": AssetIn(partition_mapping=report_reads_model_and_reference), **UNLEARNING_INPUTS},
     pool=GPU_POOL,
     op_tags=GPU_OP_TAGS,
     kinds={"duckdb"},
