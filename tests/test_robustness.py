@@ -79,7 +79,7 @@ def test_killed_training_leaves_nothing_and_a_rerun_is_clean(home):
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as conn:
         rows = conn.execute("SELECT metric, count(*) FROM results WHERE partition = 'sbm-small|mlp' "
                             "GROUP BY metric ORDER BY metric").fetchall()
-    assert rows == [("diverged", 1), ("test_acc", 1), ("train_acc", 1), ("val_acc", 1)]
+    assert rows == [("diverged", 1), ("test_acc", 1), ("train_acc", 1), ("train_graph_bytes", 1), ("val_acc", 1)]
 
 
 def test_gpu_pool_runs_one_training_at_a_time(home):
