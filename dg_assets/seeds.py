@@ -48,11 +48,13 @@ def _shared(key: tuple, train: Callable[[], TrainedModel]) -> TrainedModel:
 
 def train_teacher(dataset, condensed, key: str, setting: TeacherSetting, *, seed: int, device,
                   log: Callable[[str], None]) -> TrainedModel:
-    """Teacher setting ``key`` trained at ``seed``: on the real graph, or on ``condensed`` (the
+    """Teacher setting ``key`` trained at ``seed``: on the real graph (after self-supervised
+    pretraining where the setting has ``pretrain`` params), or on ``condensed`` (the
     ``condensed_graph`` partition its setting names). Metrics add ``train_graph_bytes``, the
     size of the graph it trained on, which chain reports compare."""
     from kernels.evaluate import train_node_classifier
     from kernels.evaluate.condensed import train_on_condensed
+    from kernels.pretrain import train_pretrained_teacher
 
     _, train_cfg = setting.validated(key)
     if setting.condensed:
@@ -61,8 +63,12 @@ def train_teacher(dataset, condensed, key: str, setting: TeacherSetting, *, seed
                              f"which was not loaded; materialize condensed_graph for it first")
         return train_on_condensed(condensed, dataset, setting.model, setting.params, train_cfg, seed=seed,
                                   device=device, log=log)
-    trained = train_node_classifier(setting.model, setting.params, dataset, train_cfg, seed=seed, device=device,
-                                    log=log)
+    if setting.pretrain is not None:
+        trained = train_pretrained_teacher(setting.model, setting.params, setting.pretrain, dataset, train_cfg,
+                                           seed=seed, device=device, log=log)
+    else:
+        trained = train_node_classifier(setting.model, setting.params, dataset, train_cfg, seed=seed, device=device,
+                                        log=log)
     trained.metrics["train_graph_bytes"] = float(sum(t.element_size() * t.numel()
                                                      for t in (dataset.x, dataset.edge_index)))
     return trained

@@ -85,6 +85,10 @@ class TeacherSetting(ScopedSetting):
     ``condensed`` names a condensation setting: the teacher is then trained on that condensed
     graph (its epoch chosen on the real validation nodes) and predicts the real graph, so
     ``dataset -> condensed_graph -> teacher -> student`` is one chain of assets.
+
+    ``pretrain`` holds the self-supervised pretraining params of a model that has a
+    pretrainer (``graphmae``): the teacher is the pretrained encoder with a head trained
+    on the labels under ``train`` (a linear probe, or fine-tuning).
     """
 
     model: str
@@ -92,13 +96,25 @@ class TeacherSetting(ScopedSetting):
     train: dict[str, Any] = Field(default_factory=dict)
     seed: int = 0
     condensed: str | None = None
+    pretrain: dict[str, Any] | None = None
+
+    @property
+    def supervised(self) -> bool:
+        """Trained on the real graph's labels alone, by the shared training loop: inductive
+        students and unlearning references repeat exactly this training on other graphs."""
+        return self.condensed is None and self.pretrain is None
 
     def validated(self, key: str) -> tuple[BaseModel, Any]:
         """The model's typed config and the ``TrainConfig``; errors name the setting ``key``."""
         from kernels.evaluate import TrainConfig
         from kernels.models import model_config
+        from kernels.pretrain import PRETRAINERS
 
         try:
+            if self.pretrain is not None:
+                if self.condensed is not None:
+                    raise ValueError("a teacher is either pretrained or trained on a condensed graph, not both")
+                PRETRAINERS.config(self.model, self.pretrain)
             return model_config(self.model, self.params), TrainConfig(**self.train)
         except (ValueError, ValidationError) as err:
             raise SettingError(f"teacher setting {key!r}: {err}") from err
@@ -238,10 +254,10 @@ class Settings(BaseModel):
             if student.teacher not in self.teachers:
                 raise SettingError(f"student setting {key!r} names teacher {student.teacher!r}; "
                                    f"choose one of {sorted(self.teachers)}")
-            if self.teachers[student.teacher].condensed and student.params.get("mode") == "inductive":
+            if not self.teachers[student.teacher].supervised and student.params.get("mode") == "inductive":
                 raise SettingError(f"student setting {key!r}: an inductive student retrains its teacher on the "
-                                   f"observed graph, but teacher {student.teacher!r} trains on condensed graph "
-                                   f"{self.teachers[student.teacher].condensed!r}; use mode 'transductive'")
+                                   f"observed graph with the supervised loop, but teacher {student.teacher!r} is "
+                                   f"pretrained or trains on a condensed graph; use mode 'transductive'")
         for key, setting in self.unlearning.items():
             self._check_unlearning(key, setting)
         for section, over in SCOPES.items():
@@ -253,10 +269,10 @@ class Settings(BaseModel):
                                        f"{unknown}; choose among {sorted(known)}")
 
     def _check_unlearning(self, key: str, setting: UnlearningSetting) -> None:
-        plain = sorted(name for name, teacher in self.teachers.items() if not teacher.condensed)
+        plain = sorted(name for name, teacher in self.teachers.items() if teacher.supervised)
         if setting.teacher not in plain:
             raise SettingError(f"unlearning setting {key!r} names teacher {setting.teacher!r}; choose one of the "
-                               f"teachers trained on the real graph {plain}")
+                               f"supervised teachers trained on the real graph {plain}")
         if setting.request not in self.unlearning_requests:
             raise SettingError(f"unlearning setting {key!r} names request {setting.request!r}; choose one of "
                                f"{sorted(self.unlearning_requests)}")

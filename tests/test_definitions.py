@@ -17,12 +17,14 @@ def test_definitions_load_with_the_configured_partitions():
     teacher = defs.resolve_assets_def("teacher")
     partition_keys = teacher.partitions_def.get_partition_keys()
     assert "cora|gcn" in partition_keys
-    # Every dataset for a plain teacher; a chain teacher where its condensed graph is offered.
-    plain = [key for key, setting in settings.teachers.items() if not setting.condensed]
+    # Every dataset for an unscoped plain teacher; a chain teacher where its condensed graph is offered.
+    plain = [key for key, setting in settings.teachers.items() if not setting.condensed and setting.datasets is None]
     assert {f"{name}|{key}" for name in settings.datasets for key in plain} <= set(partition_keys)
+    assert {key for key in partition_keys if key.endswith("|graphmae")} == {
+        f"{name}|graphmae" for name in settings.teachers["graphmae"].datasets}  # a scoped teacher
     chains = {key for key in partition_keys if settings.teachers[key.split("|")[1]].condensed}
     assert chains == {f"{name}|{key}" for name in settings.datasets for key in settings.teachers
-                      if key not in plain and settings.condensation[settings.teachers[key].condensed].applies_to(name)}
+                      if settings.teachers[key].condensed and settings.condensation[settings.teachers[key].condensed].applies_to(name)}
 
     # a student partition reads the teacher partition its setting names
     from dagster import AssetKey

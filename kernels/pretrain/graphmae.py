@@ -21,7 +21,7 @@ import math
 from dataclasses import dataclass, field
 
 import torch
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from torch import Tensor, nn
 from torch.nn import functional as F
 from torch_geometric.data import Data
@@ -31,17 +31,16 @@ from kernels.evaluate.progress import Progress
 from kernels.evaluate.train import Log, TrainConfig, TrainedModel, train_node_classifier, with_sparse_adjacency
 from kernels.models import build_model
 from kernels.models.graphmae import GATEncoder, GraphMAENetConfig
+from kernels.pretrain.registry import register_pretrainer
 
 
-class GraphMAEConfig(GraphMAENetConfig):
-    """GraphMAE pretraining and probing; the architecture fields are ``GraphMAENetConfig``'s.
+class GraphMAEConfig(BaseModel):
+    """GraphMAE pretraining: masking, loss and optimiser; the encoder's architecture is the
+    teacher's ``params`` (``GraphMAENetConfig``) and the probe's training its ``train``.
 
-    Defaults are the authors' Cora configuration (``hidden`` 128 per head is their
-    ``num_hidden`` 512 over 4 heads) except ``epochs``: 300 instead of 1500, five times
-    cheaper, as an epoch on Cora takes about 0.7 s on one CPU core (the 1,433-wide decoder
-    output dominates it, so a narrower encoder would save little). One seed at these defaults
-    on Cora: 73.4 % validation, 72.2 % test accuracy (paper: 84.2 % test); the probe ended
-    at 78.6 % training accuracy and was still improving on validation: it had not converged.
+    Defaults are the authors' Cora configuration except ``epochs``: 300 instead of 1500, five
+    times cheaper, as an epoch on Cora takes about 0.7 s on one CPU core (the 1,433-wide
+    decoder output dominates it, so a narrower encoder would save little).
 
     Args:
         out_heads: decoder attention heads, averaged (default: 1).
@@ -53,13 +52,11 @@ class GraphMAEConfig(GraphMAENetConfig):
         lr: pretraining Adam learning rate, decayed to zero on a half cosine (default: 0.001).
         weight_decay: pretraining L2 penalty (default: 2e-4).
         epochs: pretraining epochs (default: 300).
-        probe_epochs: epochs of the probe (or of fine-tuning) (default: 300).
-        probe_lr: Adam learning rate of the probe (or of fine-tuning) (default: 0.01).
-        probe_weight_decay: L2 penalty of the probe (or of fine-tuning) (default: 1e-4).
         fine_tune: train the encoder with the head on the labels after pretraining instead
             of a linear probe on frozen embeddings (default: False).
     """
 
+    model_config = ConfigDict(extra="forbid", frozen=True)
     out_heads: int = Field(1, gt=0)
     mask_rate: float = Field(0.5, gt=0, lt=1)
     replace_rate: float = Field(0.05, ge=0, lt=1)
@@ -67,14 +64,7 @@ class GraphMAEConfig(GraphMAENetConfig):
     lr: float = Field(0.001, gt=0)
     weight_decay: float = Field(2e-4, ge=0)
     epochs: int = Field(300, ge=1)
-    probe_epochs: int = Field(300, ge=1)
-    probe_lr: float = Field(0.01, gt=0)
-    probe_weight_decay: float = Field(1e-4, ge=0)
     fine_tune: bool = False
-
-    def network(self) -> GraphMAENetConfig:
-        """The architecture alone: the ``params`` that rebuild the teacher's network."""
-        return GraphMAENetConfig(**self.model_dump(include=set(GraphMAENetConfig.model_fields)))
 
 
 @dataclass
@@ -110,25 +100,25 @@ def mask_features(x: Tensor, token: Tensor, mask_rate: float, replace_rate: floa
 class MaskedGraphAutoencoder(nn.Module):
     """Encoder, [MASK] token, encoder-to-decoder projection and GAT decoder; returns the loss."""
 
-    def __init__(self, in_dim: int, cfg: GraphMAEConfig) -> None:
+    def __init__(self, in_dim: int, net: GraphMAENetConfig, cfg: GraphMAEConfig) -> None:
         super().__init__()
-        self.cfg = cfg
-        self.encoder = GATEncoder(in_dim, cfg.network())
+        self.cfg, self.dropout = cfg, net.dropout
+        self.encoder = GATEncoder(in_dim, net)
         self.mask_token = nn.Parameter(torch.zeros(1, in_dim))
-        self.encoder_to_decoder = nn.Linear(cfg.embedding_dim, cfg.embedding_dim, bias=False)
-        self.decoder = GATConv(cfg.embedding_dim, in_dim, heads=cfg.out_heads, concat=False,
-                               dropout=cfg.attn_dropout)
+        self.encoder_to_decoder = nn.Linear(net.embedding_dim, net.embedding_dim, bias=False)
+        self.decoder = GATConv(net.embedding_dim, in_dim, heads=cfg.out_heads, concat=False,
+                               dropout=net.attn_dropout)
 
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
         corrupted, masked = mask_features(x, self.mask_token, self.cfg.mask_rate, self.cfg.replace_rate)
         code = self.encoder_to_decoder(self.encoder(corrupted, edge_index))
         # Re-mask: a masked node's own code must not carry its features into the decoder.
         code = code.index_fill(0, masked, 0.0)
-        rebuilt = self.decoder(F.dropout(code, self.cfg.dropout, self.training), edge_index)
+        rebuilt = self.decoder(F.dropout(code, self.dropout, self.training), edge_index)
         return scaled_cosine_error(x[masked], rebuilt[masked], self.cfg.gamma)
 
 
-def pretrain_graphmae(data: Data, cfg: GraphMAEConfig, *, seed: int = 0, device: torch.device | str = "cpu",
+def pretrain_graphmae(data: Data, net: GraphMAENetConfig, cfg: GraphMAEConfig, *, seed: int = 0, device: torch.device | str = "cpu",
                       log: Log = lambda _: None) -> PretrainedEncoder:
     """Pretrain a GraphMAE encoder on every node's features and the graph, without labels.
 
@@ -143,7 +133,7 @@ def pretrain_graphmae(data: Data, cfg: GraphMAEConfig, *, seed: int = 0, device:
     device = torch.device(device)
     x, edge_index = data.x.to(device), with_sparse_adjacency(data).edge_index.to(device)
     torch.manual_seed(seed)
-    model = MaskedGraphAutoencoder(x.size(1), cfg).to(device)
+    model = MaskedGraphAutoencoder(x.size(1), net, cfg).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     schedule = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: (1 + math.cos(e * math.pi / cfg.epochs)) / 2)
     log(f"pretraining graphmae on {x.size(0)} nodes, {cfg.epochs} epochs")
@@ -164,11 +154,11 @@ def pretrain_graphmae(data: Data, cfg: GraphMAEConfig, *, seed: int = 0, device:
     return PretrainedEncoder(state, {"loss": losses})
 
 
-def _linear_probe(data: Data, cfg: GraphMAEConfig, encoder: dict[str, Tensor], probe_cfg: TrainConfig, *,
+def _linear_probe(data: Data, net_cfg: GraphMAENetConfig, encoder: dict[str, Tensor], probe_cfg: TrainConfig, *,
                   seed: int, device: torch.device | str, log: Log) -> TrainedModel:
     """Logistic regression on the frozen embeddings, folded into one ``graphmae`` network."""
     out_dim = int(data.y.max()) + 1
-    params = cfg.network().model_dump()
+    params = net_cfg.model_dump()
     net = build_model("graphmae", params, data.num_features, out_dim)
     net.encoder.load_state_dict(encoder)
     net = net.to(device).eval()
@@ -184,30 +174,28 @@ def _linear_probe(data: Data, cfg: GraphMAEConfig, encoder: dict[str, Tensor], p
                         probe.history, train=probe.train)
 
 
-def train_graphmae_teacher(data: Data, cfg: GraphMAEConfig, *, seed: int = 0, device: torch.device | str = "cpu",
+@register_pretrainer("graphmae", GraphMAEConfig)
+def train_graphmae_teacher(data: Data, net: GraphMAENetConfig, cfg: GraphMAEConfig, probe: TrainConfig, *,
+                           seed: int = 0, device: torch.device | str = "cpu",
                            log: Log = lambda _: None) -> TrainedModel:
     """A GraphMAE teacher: label-free pretraining, then a linear probe (or fine-tuning).
 
-    The probe (or fine-tuning, with ``cfg.fine_tune``) trains on ``data.train_mask`` for
-    ``cfg.probe_epochs`` epochs and keeps the best-validation epoch; test accuracy is read
-    once, there.
+    The probe (or fine-tuning, with ``cfg.fine_tune``) trains on ``data.train_mask`` under
+    ``probe`` and keeps the best-validation epoch; test accuracy is read once, there.
 
     Returns:
         ``TrainedModel`` of model ``graphmae`` whose ``module()`` maps ``(x, edge_index)`` to
         the stored ``logits`` (``[num_nodes, num_classes]``); ``history`` adds
-        ``pretrain_loss``, and ``train`` holds the probe's (or fine-tuning's) ``TrainConfig``,
-        as for every teacher (inductive students and unlearning retrain from it).
+        ``pretrain_loss``, and ``train`` holds ``probe``, as for every teacher.
     """
     # Only features and graph reach pretraining, so no label can leak into the encoder.
     unlabelled = Data(x=data.x, edge_index=data.edge_index, num_nodes=data.num_nodes)
-    pretrained = pretrain_graphmae(unlabelled, cfg, seed=seed, device=device, log=log)
-    probe_cfg = TrainConfig(lr=cfg.probe_lr, weight_decay=cfg.probe_weight_decay, epochs=cfg.probe_epochs,
-                            patience=cfg.probe_epochs, loader="full")
+    pretrained = pretrain_graphmae(unlabelled, net, cfg, seed=seed, device=device, log=log)
     if cfg.fine_tune:
         encoder = {f"encoder.{k}": v for k, v in pretrained.state_dict.items()}
-        trained = train_node_classifier("graphmae", cfg.network().model_dump(), data, probe_cfg, seed=seed,
-                                        device=device, log=log, init_state=encoder)
+        trained = train_node_classifier("graphmae", net.model_dump(), data, probe, seed=seed, device=device,
+                                        log=log, init_state=encoder)
     else:
-        trained = _linear_probe(data, cfg, pretrained.state_dict, probe_cfg, seed=seed, device=device, log=log)
+        trained = _linear_probe(data, net, pretrained.state_dict, probe, seed=seed, device=device, log=log)
     trained.history["pretrain_loss"] = pretrained.history["loss"]
     return trained

@@ -84,6 +84,6 @@ def test_unlearning_settings_name_known_teachers_requests_and_a_reference():
     with pytest.raises(SettingError, match=r"no 'retrain' setting with teacher 'gcn' and request 'forget-class-0'"):
         parse_settings(text.replace("  retrain-forget-class-0: {method: retrain, teacher: gcn, request: forget-class-0}\n",
                                     ""))
-    with pytest.raises(SettingError, match=r"teacher 'gcn-on-clustgdd-r0.5'; choose one of the teachers trained on"):
+    with pytest.raises(SettingError, match=r"teacher 'gcn-on-clustgdd-r0.5'; choose one of the supervised teachers trained on"):
         parse_settings(text.replace("d2dgn-gat-forget-nodes-2pct: {method: d2dgn, teacher: gat,",
                                     "d2dgn-gat-forget-nodes-2pct: {method: d2dgn, teacher: gcn-on-clustgdd-r0.5,"))

@@ -4,11 +4,14 @@ from torch_geometric.data import Data
 
 from kernels.evaluate.train import TrainConfig, TrainedModel
 from kernels.models import MODELS
-from kernels.pretrain import GraphMAEConfig, pretrain_graphmae, train_graphmae_teacher
+from kernels.models.graphmae import GraphMAENetConfig
+from kernels.pretrain import GraphMAEConfig, pretrain_graphmae, train_graphmae_teacher, train_pretrained_teacher
 from kernels.pretrain import graphmae as graphmae_module
 
 # Small enough for a few seconds on one core; the probe has room to pick an epoch.
-FAST = {"hidden": 8, "heads": 2, "epochs": 30, "lr": 0.01, "probe_epochs": 60}
+NET = GraphMAENetConfig(hidden=8, heads=2)
+FAST = {"epochs": 30, "lr": 0.01}
+PROBE = TrainConfig(lr=0.01, weight_decay=1e-4, epochs=60, patience=60)
 
 
 class LabelFree(Data):
@@ -27,14 +30,14 @@ class LabelFree(Data):
 
 def test_pretraining_lowers_the_reconstruction_error(small_graph, one_thread):
     cfg = GraphMAEConfig(**FAST | {"epochs": 60})
-    losses = pretrain_graphmae(Data(x=small_graph.x, edge_index=small_graph.edge_index), cfg).history["loss"]
+    losses = pretrain_graphmae(Data(x=small_graph.x, edge_index=small_graph.edge_index), NET, cfg).history["loss"]
     assert len(losses) == 60
     assert sum(losses[-10:]) < 0.8 * sum(losses[:10])
 
 
 def test_pretraining_never_reads_labels(small_graph, one_thread):
     data = LabelFree(x=small_graph.x, edge_index=small_graph.edge_index)
-    state = pretrain_graphmae(data, GraphMAEConfig(**FAST | {"epochs": 2})).state_dict
+    state = pretrain_graphmae(data, NET, GraphMAEConfig(**FAST | {"epochs": 2})).state_dict
     assert state and all(torch.isfinite(v).all() for v in state.values())
 
 
@@ -42,12 +45,12 @@ def test_teacher_pretrains_on_features_and_graph_only(small_graph, one_thread, m
     seen = []
     pretrain = graphmae_module.pretrain_graphmae
 
-    def spy(data, cfg, **kwargs):
+    def spy(data, net, cfg, **kwargs):
         seen.append(set(data.keys()))
-        return pretrain(LabelFree(x=data.x, edge_index=data.edge_index), cfg, **kwargs)
+        return pretrain(LabelFree(x=data.x, edge_index=data.edge_index), net, cfg, **kwargs)
 
     monkeypatch.setattr(graphmae_module, "pretrain_graphmae", spy)
-    train_graphmae_teacher(small_graph, GraphMAEConfig(**FAST | {"epochs": 2, "probe_epochs": 2}))
+    train_graphmae_teacher(small_graph, NET, GraphMAEConfig(**FAST | {"epochs": 2}), PROBE.model_copy(update={"epochs": 2}))
     assert seen == [{"x", "edge_index", "num_nodes"}]
 
 
@@ -55,7 +58,7 @@ def test_teacher_pretrains_on_features_and_graph_only(small_graph, one_thread, m
 def teacher(small_graph) -> TrainedModel:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    yield train_graphmae_teacher(small_graph, GraphMAEConfig(**FAST), seed=0)
+    yield train_pretrained_teacher("graphmae", NET.model_dump(), FAST, small_graph, PROBE, seed=0)
     torch.set_num_threads(threads)
 
 
@@ -63,9 +66,9 @@ def test_linear_probe_teacher_beats_chance(teacher, small_graph):
     assert teacher.model == "graphmae" and MODELS.get("graphmae").exposes_hidden
     assert teacher.logits.shape == (300, 3)
     assert teacher.metrics["val_acc"] > 0.6 and teacher.metrics["test_acc"] > 0.6  # chance: 1/3
-    assert 1 <= teacher.metrics["best_epoch"] <= FAST["probe_epochs"]
+    assert 1 <= teacher.metrics["best_epoch"] <= PROBE.epochs
     assert len(teacher.history["pretrain_loss"]) == FAST["epochs"]
-    assert TrainConfig(**teacher.train).epochs == FAST["probe_epochs"]  # what students and unlearning read
+    assert TrainConfig(**teacher.train) == PROBE  # what students read
 
 
 def test_module_reproduces_the_stored_logits(teacher, small_graph):
@@ -73,7 +76,7 @@ def test_module_reproduces_the_stored_logits(teacher, small_graph):
     with torch.no_grad():
         logits, hidden = net(small_graph.x, small_graph.edge_index, return_hidden=True)
     assert torch.allclose(logits, teacher.logits, atol=1e-5)
-    assert hidden.shape == (300, FAST["hidden"] * FAST["heads"])
+    assert hidden.shape == (300, NET.embedding_dim)
 
 
 def test_payload_round_trip_rebuilds_the_teacher(teacher, small_graph, tmp_path):
@@ -86,7 +89,7 @@ def test_payload_round_trip_rebuilds_the_teacher(teacher, small_graph, tmp_path)
 
 
 def test_fine_tuning_starts_from_the_pretrained_encoder(small_graph, one_thread, monkeypatch):
-    cfg = GraphMAEConfig(**FAST | {"fine_tune": True, "probe_epochs": 30})
+    cfg = GraphMAEConfig(**FAST | {"fine_tune": True})
     loaded = {}
     load = graphmae_module.train_node_classifier
 
@@ -95,7 +98,7 @@ def test_fine_tuning_starts_from_the_pretrained_encoder(small_graph, one_thread,
         return load(*args, init_state=init_state, **kwargs)
 
     monkeypatch.setattr(graphmae_module, "train_node_classifier", spy)
-    trained = train_graphmae_teacher(small_graph, cfg)
+    trained = train_graphmae_teacher(small_graph, NET, cfg, PROBE.model_copy(update={"epochs": 30}))
     assert loaded and all(k.startswith("encoder.") for k in loaded)
     assert trained.metrics["val_acc"] > 0.6
     with torch.no_grad():
