@@ -30,6 +30,9 @@ class GraphMAENetConfig(BaseModel):
         layers: encoder GAT layers (default: 2).
         dropout: feature dropout before every GAT layer (default: 0.2).
         attn_dropout: dropout on attention coefficients (default: 0.1).
+        row_normalize: divide each node's features by their sum before the encoder, as the
+            authors' data pipeline (DGL's citation graphs) hands them in; bag-of-words rows
+            of different lengths then reach the attention on one scale (default: True).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -38,10 +41,17 @@ class GraphMAENetConfig(BaseModel):
     layers: int = Field(2, ge=1)
     dropout: float = Field(0.2, ge=0, lt=1)
     attn_dropout: float = Field(0.1, ge=0, lt=1)
+    row_normalize: bool = True
 
     @property
     def embedding_dim(self) -> int:
         return self.hidden * self.heads
+
+
+def encoder_input(x: Tensor, cfg: GraphMAENetConfig) -> Tensor:
+    """The features as the encoder reads them (row-normalised where ``cfg`` says so);
+    pretraining masks and reconstructs these, so inference must feed the same."""
+    return x / x.sum(-1, keepdim=True).clamp(min=1e-12) if cfg.row_normalize else x
 
 
 class GATEncoder(nn.Module):
@@ -73,12 +83,13 @@ class GraphMAEClassifier(nn.Module):
 
     def __init__(self, in_dim: int, out_dim: int, cfg: GraphMAENetConfig) -> None:
         super().__init__()
+        self.cfg = cfg
         self.encoder = GATEncoder(in_dim, cfg)
         self.head = nn.Linear(cfg.embedding_dim, out_dim)
 
     def forward(self, x: Tensor, edge_index: Tensor,
                 return_hidden: bool = False) -> Tensor | tuple[Tensor, Tensor]:
-        hidden = self.encoder(x, edge_index)
+        hidden = self.encoder(encoder_input(x, self.cfg), edge_index)
         out = self.head(hidden)
         return (out, hidden) if return_hidden else out
 

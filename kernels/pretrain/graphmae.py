@@ -30,7 +30,7 @@ from torch_geometric.nn import GATConv
 from kernels.evaluate.progress import Progress
 from kernels.evaluate.train import Log, TrainConfig, TrainedModel, train_node_classifier, with_sparse_adjacency
 from kernels.models import build_model
-from kernels.models.graphmae import GATEncoder, GraphMAENetConfig
+from kernels.models.graphmae import GATEncoder, GraphMAENetConfig, encoder_input
 from kernels.pretrain.registry import register_pretrainer
 
 
@@ -102,7 +102,7 @@ class MaskedGraphAutoencoder(nn.Module):
 
     def __init__(self, in_dim: int, net: GraphMAENetConfig, cfg: GraphMAEConfig) -> None:
         super().__init__()
-        self.cfg, self.dropout = cfg, net.dropout
+        self.cfg, self.net, self.dropout = cfg, net, net.dropout
         self.encoder = GATEncoder(in_dim, net)
         self.mask_token = nn.Parameter(torch.zeros(1, in_dim))
         self.encoder_to_decoder = nn.Linear(net.embedding_dim, net.embedding_dim, bias=False)
@@ -110,6 +110,7 @@ class MaskedGraphAutoencoder(nn.Module):
                                dropout=net.attn_dropout)
 
     def forward(self, x: Tensor, edge_index: Tensor) -> Tensor:
+        x = encoder_input(x, self.net)
         corrupted, masked = mask_features(x, self.mask_token, self.cfg.mask_rate, self.cfg.replace_rate)
         code = self.encoder_to_decoder(self.encoder(corrupted, edge_index))
         # Re-mask: a masked node's own code must not carry its features into the decoder.
@@ -164,7 +165,7 @@ def _linear_probe(data: Data, net_cfg: GraphMAENetConfig, encoder: dict[str, Ten
     net = net.to(device).eval()
     with torch.no_grad():
         embedded = copy.copy(data)
-        embedded.x = net.encoder(data.x.to(device), data.edge_index.to(device)).cpu()
+        embedded.x = net.encoder(encoder_input(data.x.to(device), net_cfg), data.edge_index.to(device)).cpu()
     probe = train_node_classifier("mlp", {"layers": 1}, embedded, probe_cfg, seed=seed, device=device, log=log)
     net.head.load_state_dict(probe.module().module.lins[0].state_dict())
     with torch.no_grad():

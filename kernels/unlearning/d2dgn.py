@@ -44,6 +44,7 @@ from kernels.evaluate.train import Log, TrainedModel, accuracy
 from kernels.losses import feature_matching
 from kernels.losses.kd import hinton_kl
 from kernels.models import build_model
+from kernels.models.layers import hidden_representations
 from kernels.unlearning.methods import EpochsConfig, fit, register_unlearner, teacher_network
 from kernels.unlearning.metrics import membership_auc
 from kernels.unlearning.requests import UnlearningRequest, retained_graph
@@ -78,22 +79,12 @@ class D2DGNConfig(EpochsConfig):
 
 
 def hidden_embeddings(net: nn.Module, x: Tensor, edge_index: Tensor) -> tuple[Tensor, Tensor]:
-    """``net``'s logits and its node embeddings before the last message-passing layer.
-
-    Works for PyG ``BasicGNN`` models (GCN, GAT, GraphSAGE): a forward pre-hook on
-    ``net.convs[-1]`` captures that layer's input, so the models need no extra output.
-    """
-    convs = getattr(net, "convs", None)
-    if not isinstance(convs, nn.ModuleList) or len(convs) == 0:
-        raise ValueError(f"{type(net).__name__} has no 'convs' layers to read hidden embeddings from; "
-                         f"use a GCN, GAT or SAGE teacher, or set feature_weight=0")
-    captured: list[Tensor] = []
-    handle = convs[-1].register_forward_pre_hook(lambda _, args: captured.append(args[0]))
-    try:
-        logits = net(x, edge_index)
-    finally:
-        handle.remove()
-    return logits, captured[0]
+    """``net``'s logits and its node embeddings entering its last layer."""
+    logits, hidden = hidden_representations(net, x, edge_index)
+    if not hidden:
+        raise ValueError(f"{type(net).__name__} has one layer, so no hidden embeddings to match; "
+                         f"use a deeper teacher, or set feature_weight=0")
+    return logits, hidden[-1]
 
 
 @register_unlearner("d2dgn", D2DGNConfig)

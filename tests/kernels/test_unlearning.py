@@ -168,14 +168,16 @@ def test_gradient_ascent_pulls_apart_the_ends_of_deleted_edges(small_graph, teac
     assert model.metrics["test_acc"] >= teacher.metrics["test_acc"] - 0.05
 
 
-def test_hidden_embeddings_read_the_last_conv_input(small_graph, teacher):
+def test_hidden_embeddings_read_the_last_layer_input_of_any_architecture(small_graph, teacher):
     net = teacher.module()
     logits, hidden = hidden_embeddings(net, small_graph.x, small_graph.edge_index)
     assert hidden.shape == (small_graph.num_nodes, 16)
     assert torch.allclose(logits, net(small_graph.x, small_graph.edge_index))
     mlp = train_node_classifier("mlp", {"hidden": 8}, small_graph, TrainConfig(epochs=2), seed=0)
+    assert hidden_embeddings(mlp.module(), small_graph.x, small_graph.edge_index)[1].shape == (small_graph.num_nodes, 8)
+    sgc = train_node_classifier("sgc", {}, small_graph, TrainConfig(epochs=2), seed=0)
     with pytest.raises(ValueError, match="feature_weight=0"):
-        hidden_embeddings(mlp.module(), small_graph.x, small_graph.edge_index)
+        hidden_embeddings(sgc.module(), small_graph.x, small_graph.edge_index)
 
 
 # --- metrics ----------------------------------------------------------------------------
